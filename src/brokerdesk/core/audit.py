@@ -1,0 +1,142 @@
+"""Append-only, hash-chained audit trail: record and verify.
+
+Services call audit_record() inside their transaction, so the event commits or rolls back with the
+change it describes.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from brokerdesk.core.models import AuditChainHead, AuditEvent
+from brokerdesk.core.request_context import current_ip
+
+GENESIS_HASH = "0" * 64
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, Decimal | datetime):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    return str(value)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Normalise to plain JSON so that what is hashed equals what the database gives back."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False))
+
+
+def _content(event: AuditEvent) -> dict:
+    return {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
+        "actor_id": event.actor_id,
+        "actor_username": event.actor_username,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "before": event.before,
+        "after": event.after,
+        "details": event.details,
+        "ip_address": event.ip_address,
+    }
+
+
+def compute_hash(prev_hash: str, event: AuditEvent) -> str:
+    canonical = json.dumps(_content(event), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    object_type: str = "",
+    object_id: Any = "",
+    before: Any = None,
+    after: Any = None,
+    details: dict | None = None,
+    actor_username: str | None = None,
+) -> AuditEvent:
+    """Append one event. actor may be None (system) or an unsaved name (failed login) via actor_username."""
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        authenticated = actor is not None and getattr(actor, "pk", None) is not None
+        event = AuditEvent(
+            seq=head.last_seq + 1,
+            occurred_at=datetime.now(UTC),
+            actor_id=actor.pk if authenticated else None,
+            actor_username=actor_username or (actor.get_username() if authenticated else ""),
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id) if object_id not in (None, "") else "",
+            before=to_jsonable(before),
+            after=to_jsonable(after),
+            details=to_jsonable(details or {}),
+            ip_address=current_ip() or "",
+            prev_hash=head.last_hash,
+        )
+        # The database keeps microseconds; hash exactly what it will give back.
+        event.occurred_at = event.occurred_at.replace(microsecond=event.occurred_at.microsecond)
+        event.hash = compute_hash(head.last_hash, event)
+        event.save(force_insert=True)
+        head.last_seq = event.seq
+        head.last_hash = event.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    event_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        target = f"audit event #{self.seq}" + (f" (id {self.event_id})" if self.event_id else "")
+        return f"{target}: {self.reason}"
+
+
+def _iter_events(batch_size: int = 5000) -> Iterator[AuditEvent]:
+    last_seq = 0
+    while True:
+        batch = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
+        if not batch:
+            return
+        yield from batch
+        last_seq = batch[-1].seq
+
+
+def audit_verify() -> tuple[int, ChainBreak | None]:
+    """Walk the chain; return (events checked, first break or None)."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for event in _iter_events():
+        if event.seq != expected_seq:
+            return checked, ChainBreak(
+                expected_seq, None, f"missing: the chain jumps from #{expected_seq - 1} to #{event.seq}"
+            )
+        if event.prev_hash != expected_prev:
+            return checked, ChainBreak(
+                event.seq, event.pk, "link broken: prev_hash does not match the previous event's hash"
+            )
+        if compute_hash(event.prev_hash, event) != event.hash:
+            return checked, ChainBreak(event.seq, event.pk, "content altered: stored hash does not match")
+        expected_prev = event.hash
+        expected_seq += 1
+        checked += 1
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head and (head.last_seq != expected_seq - 1 or head.last_hash != expected_prev):
+        return checked, ChainBreak(
+            head.last_seq, None, f"tail missing: the head records #{head.last_seq}, the chain ends at "
+            f"#{expected_seq - 1}"
+        )
+    return checked, None

@@ -1,0 +1,51 @@
+"""`brokerdesk run`: the web server (uvicorn, ASGI) and the job worker (Huey) together, until Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Start the web server and the job worker together."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("BROKERDESK_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("BROKERDESK_PORT", 8000)))
+        parser.add_argument("--workers", type=int, default=1, help="web worker processes")
+        parser.add_argument("--no-worker", action="store_true", help="do not start the job worker")
+
+    def handle(self, *args, host, port, workers, no_worker, **options):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "brokerdesk.settings"}
+        web = [sys.executable, "-m", "uvicorn", "brokerdesk.asgi:application", "--host", host, "--port",
+               str(port), "--workers", str(workers), "--no-access-log"]
+        processes = [subprocess.Popen(web, env=env)]  # noqa: S603  (our own interpreter and module)
+        if not no_worker:
+            worker = [sys.executable, "-m", "brokerdesk.cli", "run_huey", "--workers", "2"]
+            processes.append(subprocess.Popen(worker, env=env))  # noqa: S603
+        self.stdout.write(self.style.SUCCESS(f"brokerdesk is running at http://{host}:{port}/  (Ctrl-C stops)"))
+
+        def stop(*_):
+            for p in processes:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop()
+            for p in processes:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        failed = [p.returncode for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
+        if failed:
+            sys.exit(1)

@@ -1,0 +1,48 @@
+"""Session lifetime (OWASP ASVS level 2: 30 min idle, 12 h absolute) and per-request audit context."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+
+from brokerdesk.core import request_context
+
+SESSION_STARTED = "_bd_session_started"
+SESSION_LAST_SEEN = "_bd_last_seen"
+
+
+class SessionLifetimeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            started = request.session.get(SESSION_STARTED, now)
+            last_seen = request.session.get(SESSION_LAST_SEEN, now)
+            idle = now - last_seen > settings.SESSION_IDLE_TIMEOUT_SECONDS
+            too_old = now - started > settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS
+            if idle or too_old:
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return self.get_response(request)
+                return redirect_to_login(request.get_full_path())
+            request.session.setdefault(SESSION_STARTED, started)
+            # Write at most once a minute: avoids a session save on every htmx poll.
+            if now - last_seen >= 60 or SESSION_LAST_SEEN not in request.session:
+                request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = request_context.set_ip(request_context.client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            request_context.reset_ip(token)

@@ -1,0 +1,204 @@
+"""Client master data (客户主数据). Facts over time (daily assets, trades, fund flows) live in the Parquet
+lake; the latest snapshot is copied onto Customer by intake so lists and the screen-pop need no lake read."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from brokerdesk.customers.choices import (
+    AccountStatus,
+    Channel,
+    ClientClass,
+    Currency,
+    CustomerKind,
+    CustomerStatus,
+    Gender,
+    IdType,
+    InvestorCategory,
+    Market,
+    PermissionKind,
+    PhoneKind,
+    RiskLevel,
+)
+from brokerdesk.org.models import Branch
+
+ZERO = Decimal("0")
+
+
+class Customer(models.Model):
+    customer_no = models.CharField(_("client number"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=CustomerKind.choices, default=CustomerKind.PERSON)
+    client_class = models.CharField(_("client class"), max_length=20, choices=ClientClass.choices,
+                                    default=ClientClass.MASS)
+    name = models.CharField(_("name"), max_length=120, db_index=True)
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices)
+    id_number = models.CharField(_("ID number"), max_length=40)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    home_branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="customers",
+                                    verbose_name=_("home branch"))
+    client_manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="managed_customers", verbose_name=_("client manager"))
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=CustomerStatus.choices,
+                              default=CustomerStatus.NORMAL)
+    investor_category = models.CharField(_("investor category"), max_length=20, choices=InvestorCategory.choices,
+                                         default=InvestorCategory.ORDINARY)
+    risk_level = models.CharField(_("risk level"), max_length=2, choices=RiskLevel.choices, blank=True)
+    risk_score = models.PositiveSmallIntegerField(_("risk score"), null=True, blank=True)
+    risk_assessed_on = models.DateField(_("risk assessed on"), null=True, blank=True)
+    risk_expires_on = models.DateField(_("risk assessment expires on"), null=True, blank=True)
+    is_lowest_category = models.BooleanField(_("lowest risk category"), default=False)
+    total_assets = models.DecimalField(_("total assets"), max_digits=18, decimal_places=2, default=ZERO)
+    cash_balance = models.DecimalField(_("cash"), max_digits=18, decimal_places=2, default=ZERO)
+    market_value = models.DecimalField(_("market value"), max_digits=18, decimal_places=2, default=ZERO)
+    assets_as_of = models.DateField(_("assets as of"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        permissions = [("unmask_customer", "Can read unmasked personal data (audited)")]
+        constraints = [
+            models.UniqueConstraint(fields=["id_type", "id_number"], name="customer_unique_identity"),
+        ]
+        indexes = [
+            models.Index(fields=["id_number"], name="customer_id_number_idx"),
+            models.Index(fields=["home_branch", "name"], name="customer_branch_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.customer_no})"
+
+
+class CustomerPhone(models.Model):
+    """number holds the national significant number (13812345678), normalised, for exact and prefix search."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(_("phone"), max_length=20, db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        verbose_name = _("phone")
+        constraints = [models.UniqueConstraint(fields=["customer", "number"], name="phone_unique_per_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.number}"
+
+
+class CapitalAccount(models.Model):
+    """资金账号."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="capital_accounts")
+    account_no = models.CharField(_("capital account"), max_length=20, unique=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
+    is_primary = models.BooleanField(_("primary"), default=True)
+    opened_on = models.DateField(_("opened on"))
+    status = models.CharField(_("status"), max_length=10, choices=AccountStatus.choices, default=AccountStatus.NORMAL)
+
+    class Meta:
+        verbose_name = _("capital account")
+
+    def __str__(self) -> str:
+        return self.account_no
+
+
+class ShareholderAccount(models.Model):
+    """股东账户 at SSE (A + 9 digits), SZSE (0 + 9 digits) or BSE."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="shareholder_accounts")
+    market = models.CharField(_("market"), max_length=2, choices=Market.choices)
+    account_no = models.CharField(_("shareholder account"), max_length=20, db_index=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shareholder account")
+        constraints = [models.UniqueConstraint(fields=["market", "account_no"], name="shareholder_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.market} {self.account_no}"
+
+
+class TradingPermission(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="permissions")
+    kind = models.CharField(_("permission"), max_length=20, choices=PermissionKind.choices)
+    granted_on = models.DateField(_("granted on"))
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("trading permission")
+        constraints = [models.UniqueConstraint(fields=["customer", "kind"], name="permission_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.kind}"
+
+
+class ChannelConsent(models.Model):
+    """Separate consent per channel (PIPL): absent row = no consent recorded, which counts as no."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    consented = models.BooleanField(_("consented"))
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("channel consent")
+        constraints = [models.UniqueConstraint(fields=["customer", "channel"], name="consent_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.channel}={self.consented}"
+
+
+class Holding(models.Model):
+    """Latest position per security, replaced by each intake."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="holdings")
+    market = models.CharField(_("market"), max_length=2, choices=Market.choices)
+    security_code = models.CharField(_("security code"), max_length=12)
+    security_name = models.CharField(_("security name"), max_length=60)
+    quantity = models.BigIntegerField(_("quantity"))
+    cost_price = models.DecimalField(_("cost price"), max_digits=14, decimal_places=4)
+    market_value = models.DecimalField(_("market value"), max_digits=18, decimal_places=2)
+    as_of = models.DateField(_("as of"))
+
+    class Meta:
+        verbose_name = _("holding")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "market", "security_code"], name="holding_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.security_code}.{self.market} x{self.quantity}"
+
+
+class CustomerTag(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(_("tag"), max_length=40)
+
+    class Meta:
+        verbose_name = _("tag")
+        constraints = [models.UniqueConstraint(fields=["customer", "name"], name="tag_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerNote(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("note"), max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("note")
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.customer_id}"

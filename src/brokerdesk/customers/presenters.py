@@ -1,0 +1,95 @@
+"""What staff see of a customer: masked by default. Shared by the pages and the API."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from brokerdesk.core.masking import mask_account, mask_address, mask_email, mask_id_number, mask_phone
+from brokerdesk.customers.models import Customer
+from brokerdesk.customers.rules import risk_status
+
+
+@dataclass
+class CustomerCard:
+    id: int
+    customer_no: str
+    name: str
+    kind: str
+    kind_label: str
+    client_class: str
+    client_class_label: str
+    status: str
+    status_label: str
+    id_type: str
+    id_type_label: str
+    id_number: str
+    phones: list[str]
+    branch_code: str
+    branch_name: str
+    client_manager: str
+    investor_category: str
+    risk_level: str
+    risk_expires_on: date | None
+    risk_status: str
+    total_assets: Decimal
+    assets_as_of: date | None
+    masked: bool = True
+    gender: str = ""
+    birth_date: date | None = None
+    email: str = ""
+    address: str = ""
+    tags: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def customer_card(customer: Customer, *, unmasked: bool = False) -> CustomerCard:
+    """Card for lists, search results and the screen-pop. unmasked=True only after an audited unmask."""
+    phones = [p.number for p in customer.phones.all()]
+    manager = customer.client_manager
+    return CustomerCard(
+        id=customer.pk,
+        customer_no=customer.customer_no,
+        name=customer.name,
+        kind=customer.kind,
+        kind_label=str(customer.get_kind_display()),
+        client_class=customer.client_class,
+        client_class_label=str(customer.get_client_class_display()),
+        status=customer.status,
+        status_label=str(customer.get_status_display()),
+        id_type=customer.id_type,
+        id_type_label=str(customer.get_id_type_display()),
+        id_number=customer.id_number if unmasked else mask_id_number(customer.id_number),
+        phones=phones if unmasked else [mask_phone(p) for p in phones],
+        branch_code=customer.home_branch.code,
+        branch_name=customer.home_branch.name,
+        client_manager=str(manager) if manager else "",
+        investor_category=customer.investor_category,
+        risk_level=customer.risk_level,
+        risk_expires_on=customer.risk_expires_on,
+        risk_status=risk_status(
+            customer.risk_expires_on, timezone.localdate(), settings.RISK_EXPIRY_WARNING_DAYS
+        ),
+        total_assets=customer.total_assets,
+        assets_as_of=customer.assets_as_of,
+        masked=not unmasked,
+        gender=customer.gender,
+        # Birth year is enough for service (age); the full date is personal data.
+        birth_date=customer.birth_date if unmasked else None,
+        email=customer.email if unmasked else mask_email(customer.email),
+        address=customer.address if unmasked else mask_address(customer.address),
+    )
+
+
+def masked_account(number: str, unmasked: bool) -> str:
+    return number if unmasked else mask_account(number)
+
+
+def age_on(birth_date: date | None, today: date) -> int | None:
+    if birth_date is None:
+        return None
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))

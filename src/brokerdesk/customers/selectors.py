@@ -1,0 +1,157 @@
+"""Reads. Every list starts from customers_visible_to(actor); every fetch is scoped the same way."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from brokerdesk.core.errors import NotFound
+from brokerdesk.core.scoping import visible_to
+from brokerdesk.customers.models import CapitalAccount, Customer, CustomerPhone, ShareholderAccount
+from brokerdesk.customers.rules import classify_search, prefix_upper_bound
+
+
+def customers_visible_to(actor) -> QuerySet[Customer]:
+    """Customers the actor may see: none without the view permission, else the actor's scope."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm("customers.view_customer"):
+        return Customer.objects.none()
+    return visible_to(actor, Customer.objects.all(), branch_field="home_branch_id")
+
+
+def customer_get_for_actor(actor, customer_id) -> Customer:
+    """The customer, or NotFound whether it is missing or outside the actor's scope."""
+    try:
+        pk = int(customer_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if not 0 < pk < 2**63:
+        raise NotFound()
+    customer = (
+        customers_visible_to(actor)
+        .select_related("home_branch", "home_branch__serving_center", "client_manager")
+        .filter(pk=pk)
+        .first()
+    )
+    if customer is None:
+        raise NotFound()
+    return customer
+
+
+@dataclass
+class SearchPage:
+    items: list[Customer]
+    count: int
+    page: int
+    page_size: int
+
+
+def _range(field: str, text: str) -> dict:
+    """Exact-or-prefix match as a B-tree range (uses the index on SQLite and PostgreSQL alike)."""
+    return {f"{field}__gte": text, f"{field}__lt": prefix_upper_bound(text)}
+
+
+SEARCH_MATCH_CAP = 1000
+
+
+def _identifier_matches(text: str) -> list[int]:
+    """Customer ids whose ID number, phone, capital or shareholder account starts with text.
+
+    Each source is read through its own index and capped, then merged: one OR across four subqueries
+    would make the planner scan every customer.
+    """
+    sources = [
+        Customer.objects.filter(**_range("id_number", text)).values_list("pk", flat=True),
+        CustomerPhone.objects.filter(**_range("number", text)).values_list("customer_id", flat=True),
+        CapitalAccount.objects.filter(**_range("account_no", text)).values_list("customer_id", flat=True),
+        ShareholderAccount.objects.filter(**_range("account_no", text)).values_list("customer_id", flat=True),
+    ]
+    found: set[int] = set()
+    for source in sources:
+        found.update(source[: SEARCH_MATCH_CAP + 1])
+    return sorted(found)[: SEARCH_MATCH_CAP + 1]
+
+
+def customer_search(actor, query: str, *, page: int = 1, page_size: int = 20) -> SearchPage:
+    """Search by Chinese name, phone, ID number, capital or shareholder account: exact and prefix.
+
+    An empty query lists every visible customer. Identifier searches stop counting at SEARCH_MATCH_CAP
+    (the page says "more than ..."); a clerk refines rather than pages through thousands.
+    """
+    term = classify_search(query)
+    base = customers_visible_to(actor)
+    if term.is_name:
+        matches = base.filter(**_range("name", term.text))
+    elif term.is_identifier:
+        matches = base.filter(pk__in=_identifier_matches(term.text))
+    else:
+        matches = base
+    count = matches.count()
+    offset = (page - 1) * page_size
+    items = list(
+        matches.select_related("home_branch", "client_manager")
+        .prefetch_related("phones")
+        .order_by("name", "pk")[offset : offset + page_size]
+    )
+    return SearchPage(items=items, count=count, page=page, page_size=page_size)
+
+
+def customers_by_phone(actor, phone_number: str, *, limit: int = 5) -> list[Customer]:
+    """Screen-pop: the customers whose normalised phone equals phone_number (a family may share one)."""
+    customer_ids = CustomerPhone.objects.filter(number=phone_number).values("customer_id")[:limit]
+    return list(
+        customers_visible_to(actor)
+        .filter(pk__in=customer_ids)
+        .select_related("home_branch", "client_manager")
+        .prefetch_related("phones")
+        .order_by("pk")[:limit]
+    )
+
+
+def customer_360(actor, customer_id, *, unmasked: bool = False) -> dict:
+    """Everything the 360 page and API show about one customer, masked unless unmasked is True.
+
+    unmasked=True is only for callers that went through services.customer_unmask (audited).
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from brokerdesk.analytics.engine import lake as lake_reader
+    from brokerdesk.customers.presenters import age_on, customer_card, masked_account
+    from brokerdesk.customers.timeline import timeline_for
+
+    customer = customer_get_for_actor(actor, customer_id)
+    today = timezone.localdate()
+    lake = lake_reader.Lake(settings.LAKE_DIR)
+    # 250 trading days span about 365 calendar days.
+    since = today - timedelta(days=int(settings.ASSET_TREND_DAYS * 365 / 250) + 7)
+    history = lake_reader.asset_history(lake, customer.customer_no, since)[-settings.ASSET_TREND_DAYS :]
+    return {
+        "customer": customer,
+        "card": customer_card(customer, unmasked=unmasked),
+        "age": age_on(customer.birth_date, today),
+        "capital_accounts": [
+            {"account_no": masked_account(a.account_no, unmasked), "currency": a.currency,
+             "is_primary": a.is_primary, "status": a.get_status_display(), "opened_on": a.opened_on}
+            for a in customer.capital_accounts.order_by("-is_primary", "pk")
+        ],
+        "shareholder_accounts": [
+            {"market": s.market, "account_no": masked_account(s.account_no, unmasked)}
+            for s in customer.shareholder_accounts.order_by("market")
+        ],
+        "permissions": [
+            {"kind": p.kind, "label": p.get_kind_display(), "granted_on": p.granted_on, "revoked_on": p.revoked_on}
+            for p in customer.permissions.order_by("granted_on")
+        ],
+        "consents": [
+            {"channel": c.channel, "label": c.get_channel_display(), "consented": c.consented,
+             "changed_at": c.changed_at}
+            for c in customer.consents.order_by("channel")
+        ],
+        "holdings": list(customer.holdings.order_by("-market_value")),
+        "tags": list(customer.tags.order_by("name").values_list("name", flat=True)),
+        "asset_history": history,
+        "trades": lake_reader.recent_trades(lake, customer.customer_no, 20),
+        "fund_transfers": lake_reader.recent_fund_transfers(lake, customer.customer_no, 20),
+        "timeline": timeline_for(customer, actor, 50),
+    }

@@ -1,0 +1,54 @@
+"""Role groups and their permissions, kept in code so every installation has the same matrix.
+
+Data scope (which rows) comes from Staff.scope; these permissions say which actions a role may take.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+from brokerdesk.org.choices import Role
+
+ALL_STAFF = set(Role.values)
+WORKS_WITH_CLIENTS = ALL_STAFF - {Role.ADMIN}
+
+# permission "app_label.codename" -> roles holding it
+PERMISSION_MATRIX: dict[str, set[str]] = {
+    "customers.view_customer": WORKS_WITH_CLIENTS,
+    "customers.add_customer": {Role.BRANCH_STAFF, Role.REVIEWER},
+    "customers.change_customer": {Role.BRANCH_STAFF, Role.REVIEWER},
+    # Seeing full ID numbers and phones: the roles that serve or check clients in person.
+    "customers.unmask_customer": {Role.BRANCH_STAFF, Role.CLIENT_MANAGER, Role.REVIEWER, Role.COMPLIANCE},
+    "customers.add_customernote": WORKS_WITH_CLIENTS,
+    "core.view_audit_trail": {Role.COMPLIANCE, Role.ADMIN},
+    # Django admin: organisation and configuration, administrators only.
+    "org.view_company": {Role.ADMIN},
+    "org.change_company": {Role.ADMIN},
+    "org.add_contactcenter": {Role.ADMIN},
+    "org.view_contactcenter": {Role.ADMIN},
+    "org.change_contactcenter": {Role.ADMIN},
+    "org.add_branch": {Role.ADMIN},
+    "org.view_branch": {Role.ADMIN},
+    "org.change_branch": {Role.ADMIN},
+    "org.add_department": {Role.ADMIN},
+    "org.view_department": {Role.ADMIN},
+    "org.change_department": {Role.ADMIN},
+    "org.add_staff": {Role.ADMIN},
+    "org.view_staff": {Role.ADMIN},
+    "org.change_staff": {Role.ADMIN},
+    "org.view_apitoken": {Role.ADMIN},
+    "org.change_apitoken": {Role.ADMIN},
+    "auth.view_group": {Role.ADMIN},
+}
+
+
+def ensure_role_groups(**kwargs) -> None:
+    """post_migrate: create one group per role and set its permissions to exactly the matrix."""
+    for role in Role.values:
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [perm for perm, roles in PERMISSION_MATRIX.items() if role in roles]
+        perms = []
+        for dotted in wanted:
+            app_label, codename = dotted.split(".", 1)
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:  # the app may not be migrated yet in this post_migrate round
+                perms.append(perm)
+        group.permissions.set(perms)

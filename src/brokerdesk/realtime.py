@@ -1,0 +1,3 @@
+"""WebSocket routes. Apps that push to the browser (screen-pop, wallboards) add their consumers here."""
+
+websocket_urlpatterns: list = []

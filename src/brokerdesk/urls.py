@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from brokerdesk.api import api
+from brokerdesk.core import views as core_views
+
+admin.site.site_header = "brokerdesk"
+admin.site.site_title = "brokerdesk"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("customers/", include("brokerdesk.customers.urls")),
+    path("", include("brokerdesk.core.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
