@@ -36,8 +36,8 @@ register_timeline_source("customers.notes", _notes)
 register_nav(NavItem("customers", _("Customers"), "customers:search", order=10,
                      permission="customers.view_customer"))
 register_home_panel(HomePanel(
-    key="customers.caller_lookup", title=_("Identify a caller"), template="customers/panels/caller_lookup.html",
-    roles=frozenset({Role.AGENT, Role.SUPERVISOR}), order=10,
+    key="customers.caller_lookup", title=_("Find a customer"), template="customers/panels/caller_lookup.html",
+    roles=frozenset({Role.AGENT, Role.SUPERVISOR, Role.REVIEWER, Role.COMPLIANCE}), order=5,
 ))
 register_home_panel(HomePanel(
     key="customers.branch_clients", title=_("My branch's clients"), template="customers/panels/branch_clients.html",

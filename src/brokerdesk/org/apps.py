@@ -10,6 +10,7 @@ class OrgConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from brokerdesk.org import shell  # noqa: F401  (home panels)
         from brokerdesk.org.roles import ensure_role_groups
 
         # After every app's migrations: an app's permissions exist only once its own post_migrate ran.
