@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves Swagger UI from its own static files instead of a CDN (offline intranets)
     "axes",
     "channels",
     "huey.contrib.djhuey",

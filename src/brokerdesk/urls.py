@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from brokerdesk.api import api
 from brokerdesk.core import views as core_views
 
+handler403 = "brokerdesk.core.views.permission_denied"
 admin.site.site_header = "brokerdesk"
 admin.site.site_title = "brokerdesk"
 

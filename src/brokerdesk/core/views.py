@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from brokerdesk.core.audit import audit_verify
+from brokerdesk.core.audit import audit_record, audit_verify
 from brokerdesk.core.models import AuditEvent
 from brokerdesk.core.registry import home_panels_for
 
@@ -41,3 +41,14 @@ def audit_list(request):
 def audit_verify_view(request):
     checked, broken = audit_verify()
     return render(request, "core/_audit_verify.html", {"checked": checked, "broken": broken})
+
+
+def permission_denied(request, exception=None):
+    """handler403: every refused page request is audited, then shown as the 403 page."""
+    user = getattr(request, "user", None)
+    audit_record(
+        actor=user if user is not None and user.is_authenticated else None,
+        action="access.denied",
+        details={"path": request.path[:300], "method": request.method},
+    )
+    return render(request, "403.html", status=403)

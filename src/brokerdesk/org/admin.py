@@ -2,23 +2,24 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from brokerdesk.core.admin_audit import AuditedModelAdmin
 from brokerdesk.org.models import ApiToken, Branch, Company, ContactCenter, Department, Staff
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(AuditedModelAdmin):
     list_display = ["name", "short_name", "service_number"]
 
 
 @admin.register(ContactCenter)
-class ContactCenterAdmin(admin.ModelAdmin):
+class ContactCenterAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "kind", "province"]
     list_filter = ["kind"]
     search_fields = ["code", "name", "province"]
 
 
 @admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
+class BranchAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "kind", "province", "city", "serving_center", "is_active"]
     list_filter = ["kind", "province", "is_active"]
     search_fields = ["code", "name", "city"]
@@ -26,12 +27,12 @@ class BranchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "kind"]
 
 
 @admin.register(Staff)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(AuditedModelAdmin, UserAdmin):
     list_display = ["username", "display_name", "scope", "center", "branch", "is_active"]
     list_filter = ["scope", "groups", "is_active"]
     search_fields = ["username", "display_name", "employee_no"]
@@ -42,7 +43,11 @@ class StaffAdmin(UserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedModelAdmin):
     list_display = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "secret_hash", "created_at", "last_used_at"]
-    exclude: list[str] = []
+    # Tokens are created with `brokerdesk token create` (the secret is shown once); admin may only revoke.
+    fields = ["name", "user", "prefix", "scopes", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    readonly_fields = ["name", "user", "prefix", "scopes", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False
