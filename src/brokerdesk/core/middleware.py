@@ -46,3 +46,18 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             request_context.reset_ip(token)
+
+
+class ProductLanguageMiddleware:
+    """Chinese unless the user chose otherwise: the browser's Accept-Language is not consulted.
+
+    Call-center and branch PCs often run an English OS; the UI language is a product setting the user
+    switches explicitly (the language cookie), not a guess from the browser. Sits before LocaleMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

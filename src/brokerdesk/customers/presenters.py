@@ -38,6 +38,8 @@ class CustomerCard:
     assets_as_of: date | None
     masked: bool = True
     gender: str = ""
+    gender_label: str = ""
+    risk_level_label: str = ""
     birth_date: date | None = None
     email: str = ""
     address: str = ""
@@ -78,6 +80,8 @@ def customer_card(customer: Customer, *, unmasked: bool = False) -> CustomerCard
         assets_as_of=customer.assets_as_of,
         masked=not unmasked,
         gender=customer.gender,
+        gender_label=str(customer.get_gender_display()) if customer.gender else "",
+        risk_level_label=str(customer.get_risk_level_display()) if customer.risk_level else "",
         # Birth year is enough for service (age); the full date is personal data.
         birth_date=customer.birth_date if unmasked else None,
         email=customer.email if unmasked else mask_email(customer.email),

@@ -32,6 +32,8 @@ class CustomerCardOut(Schema):
     assets_as_of: date | None
     masked: bool
     gender: str
+    gender_label: str
+    risk_level_label: str
     birth_date: date | None
     email: str
     address: str

@@ -269,7 +269,8 @@ def _write_lake(lake: Lake, rng: random.Random, days: list[date], facts: list[tu
         for no, total, _ in facts:
             if rng.random() < 0.08:
                 code, sec_name, price = rng.choice(names)
-                quantity = rng.randrange(1, 20) * 100
+                # A trade moves 5-30% of the client's assets, in board lots of 100 shares.
+                quantity = max(100, int(total * rng.uniform(0.05, 0.3) / float(price)) // 100 * 100)
                 amount = price * quantity
                 trades.append((no, _clock(rng), code, sec_name, rng.choice("BS"), quantity, price, amount,
                                max(Decimal("5"), (amount * Decimal("0.00025")).quantize(Decimal("0.01")))))
