@@ -50,10 +50,23 @@ class BranchFactory(factory.django.DjangoModelFactory):
     serving_center = factory.SubFactory(CenterFactory)
 
 
+_password_hash: str | None = None
+
+
+def _hashed_password() -> str:
+    # Argon2 is slow on purpose; hash the shared test password once and reuse the (real) hash.
+    global _password_hash
+    if _password_hash is None:
+        from django.contrib.auth.hashers import make_password
+
+        _password_hash = make_password(PASSWORD)
+    return _password_hash
+
+
 def make_staff(username: str, role: str, *, scope: str, branch=None, center=None) -> Staff:
     user = Staff(username=username, display_name=username, scope=scope, branch=branch, center=center,
                  is_staff=(role == Role.ADMIN))
-    user.set_password(PASSWORD)
+    user.password = _hashed_password()
     user.save()
     user.groups.add(Group.objects.get(name=role))
     return Staff.objects.get(pk=user.pk)  # fresh instance: no cached permissions

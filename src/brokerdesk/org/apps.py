@@ -13,5 +13,4 @@ class OrgConfig(AppConfig):
         from brokerdesk.org import shell  # noqa: F401  (home panels)
         from brokerdesk.org.roles import ensure_role_groups
 
-        # After every app's migrations: an app's permissions exist only once its own post_migrate ran.
         post_migrate.connect(ensure_role_groups, dispatch_uid="brokerdesk.org.ensure_role_groups")

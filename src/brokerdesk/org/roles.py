@@ -40,8 +40,18 @@ PERMISSION_MATRIX: dict[str, set[str]] = {
 }
 
 
-def ensure_role_groups(**kwargs) -> None:
-    """post_migrate: create one group per role and set its permissions to exactly the matrix."""
+def ensure_role_groups(sender=None, **kwargs) -> None:
+    """post_migrate: create one group per role and set its permissions to exactly the matrix.
+
+    post_migrate is sent once per installed app, and an app's permissions exist only after its own
+    round; acting on the last app's round sees them all and runs the matrix once, not once per app.
+    """
+    from django.apps import apps
+
+    # Django sends post_migrate only for apps with a models module.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is not None and sender is not with_models[-1]:
+        return
     for role in Role.values:
         group, _ = Group.objects.get_or_create(name=role)
         wanted = [perm for perm, roles in PERMISSION_MATRIX.items() if role in roles]
