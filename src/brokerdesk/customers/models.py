@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from brokerdesk.customers.choices import (
     AccountStatus,
@@ -83,7 +84,7 @@ class CustomerPhone(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
     number = models.CharField(_("phone"), max_length=20, db_index=True)
     kind = models.CharField(_("kind"), max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
-    is_primary = models.BooleanField(_("primary"), default=False)
+    is_primary = models.BooleanField(pgettext_lazy("phone", "primary"), default=False)
 
     class Meta:
         verbose_name = _("phone")
@@ -99,7 +100,7 @@ class CapitalAccount(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="capital_accounts")
     account_no = models.CharField(_("capital account"), max_length=20, unique=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
-    is_primary = models.BooleanField(_("primary"), default=True)
+    is_primary = models.BooleanField(pgettext_lazy("account", "primary"), default=True)
     opened_on = models.DateField(_("opened on"))
     status = models.CharField(_("status"), max_length=10, choices=AccountStatus.choices, default=AccountStatus.NORMAL)
 

@@ -136,7 +136,8 @@ def customer_360(actor, customer_id, *, unmasked: bool = False) -> dict:
             for a in customer.capital_accounts.order_by("-is_primary", "pk")
         ],
         "shareholder_accounts": [
-            {"market": s.market, "account_no": masked_account(s.account_no, unmasked)}
+            {"market": s.market, "market_label": s.get_market_display(),
+             "account_no": masked_account(s.account_no, unmasked)}
             for s in customer.shareholder_accounts.order_by("market")
         ],
         "permissions": [
