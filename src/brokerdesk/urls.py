@@ -7,6 +7,7 @@ from brokerdesk.api import api
 from brokerdesk.core import views as core_views
 
 handler403 = "brokerdesk.core.views.permission_denied"
+handler404 = "brokerdesk.core.views.page_not_found"
 admin.site.site_header = "brokerdesk"
 admin.site.site_title = "brokerdesk"
 

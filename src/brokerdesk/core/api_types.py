@@ -6,7 +6,8 @@ from django.http import Http404
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import AfterValidator, Field
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, Field, model_validator
 
 from brokerdesk.core.errors import ApplicationError
 
@@ -26,6 +27,24 @@ def _clean_text(value: str) -> str:
 
 
 CleanStr = Annotated[str, AfterValidator(_clean_text)]
+
+
+class InputSchema(Schema):
+    """A request body: a JSON object and nothing else.
+
+    ninja's Schema reads fields as attributes of whatever it is given (it also builds output from model
+    instances), so without this a list, a number or a string would pass as a body whose fields all
+    took their defaults.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _require_object(cls, values):
+        # ninja's own (outer) validator hands this one its attribute reader wrapped around the value.
+        raw = values._obj if isinstance(values, DjangoGetter) else values
+        if not isinstance(raw, dict):
+            raise ValueError("the request body must be a JSON object")
+        return values
 
 
 class ErrorBody(Schema):
@@ -56,10 +75,25 @@ def _error(api: NinjaAPI, request, status: int, code: str, message: str, details
     )
 
 
+_TRANSPORTS = ("body", "query", "path", "header", "cookie", "form", "file")
+
+
 def _field_path(loc) -> str:
-    # ninja locations look like ("body", "payload", "phones", 1): drop the transport parts.
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "header", "cookie")]
-    return ".".join(parts) or "request"
+    """Name a field the way services do (FieldErrors): "phones[1]", "shareholder_accounts[0].market".
+
+    ninja locations look like ("body", "payload", "phones", 1): the transport, then for a body the view's
+    parameter name, then the field. Only those leading parts are dropped, by position: a field may
+    itself be called "body" (a note's text).
+    """
+    parts = list(loc)
+    if parts and parts[0] in _TRANSPORTS:
+        transport = parts.pop(0)
+        if transport == "body" and parts:
+            parts.pop(0)
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "request"
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

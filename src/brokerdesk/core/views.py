@@ -1,8 +1,11 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 
 from brokerdesk.core.audit import audit_record, audit_verify
+from brokerdesk.core.errors import NotFound
 from brokerdesk.core.models import AuditEvent
 from brokerdesk.core.registry import home_panels_for
 
@@ -52,3 +55,17 @@ def permission_denied(request, exception=None):
         details={"path": request.path[:300], "method": request.method},
     )
     return render(request, "403.html", status=403)
+
+
+API_PREFIX = "/api/"
+
+
+def page_not_found(request, exception):
+    """handler404: the 404 page, except under /api/, where integrators are promised the JSON error shape.
+
+    URLs the API's routes do not match (an unknown path, a customer id that is not a number) never
+    reach ninja's exception handlers, so they are answered here.
+    """
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(NotFound().as_dict(), status=404, json_dumps_params={"ensure_ascii": False})
+    return defaults.page_not_found(request, exception)

@@ -4,7 +4,7 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
-from brokerdesk.core.api_types import CleanStr
+from brokerdesk.core.api_types import CleanStr, InputSchema
 
 
 class CustomerCardOut(Schema):
@@ -39,12 +39,12 @@ class CustomerCardOut(Schema):
     address: str
 
 
-class ShareholderAccountIn(Schema):
+class ShareholderAccountIn(InputSchema):
     market: CleanStr = Field(max_length=2, description="SH, SZ or BJ")
     account_no: CleanStr = Field(max_length=20)
 
 
-class CustomerIn(Schema):
+class CustomerIn(InputSchema):
     customer_no: CleanStr = Field(max_length=20)
     name: CleanStr = Field(max_length=120)
     id_type: CleanStr = Field(max_length=20, description="resident_id, uscc, passport, hk_macau_permit, other")
@@ -154,7 +154,7 @@ class Customer360Out(Schema):
     timeline: list[TimelineEntryOut]
 
 
-class NoteIn(Schema):
+class NoteIn(InputSchema):
     body: CleanStr = Field(min_length=1, max_length=2000)
 
 
@@ -164,5 +164,5 @@ class NoteOut(Schema):
     created_at: datetime
 
 
-class UnmaskIn(Schema):
+class UnmaskIn(InputSchema):
     reason: CleanStr = Field("", max_length=200, description="Why the full data is needed (kept in the audit)")

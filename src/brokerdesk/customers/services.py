@@ -67,7 +67,9 @@ def _require_perm(actor, perm: str, action: str) -> None:
 
 
 def _check_choice(errors: FieldErrors, name: str, value: str, choices, *, blank_ok: bool = False) -> None:
-    if (value or blank_ok) and value not in choices.values:
+    if blank_ok and not value:
+        return
+    if value not in choices.values:
         errors.add(name, f"'{value}' is not one of: {', '.join(choices.values)}")
 
 

@@ -1,0 +1,288 @@
+"""Scoping, end to end: every page and endpoint that takes an object id hides another branch's object.
+
+ARCHITECTURE.md section 4, rule 3: "not yours" and "missing" give the same 404, and a test calls every
+endpoint as an out-of-branch user. This is that test. It walks every URL pattern Django knows (pages,
+included apps, the ninja API under /api/v1/, the admin) and requires each pattern that takes a
+parameter to be either in COVERAGE (how to call it for a branch-A object) or in EXEMPT (with the reason
+it cannot leak a branch-A object). A new pattern in neither table fails test_it_covers_every_url_pattern_
+that_takes_an_id, naming the pattern: whoever adds a route adds its row here.
+
+For each covered pattern, method and way of signing in:
+- a branch-B user (who holds every permission the call needs) gets 404, with the same body as for an id
+  that does not exist, and leaves no trace (no note, no unmask audit event);
+- a branch-A user gets the normal answer, so the test can fail when scoping hides too much.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.db.models import Max
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+pytestmark = pytest.mark.django_db
+
+
+# --- The URL patterns ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    route: str  # the full route as written in the urlconfs, e.g. "customers/<int:customer_id>/"
+    name: str  # "namespace:name", or "" for unnamed patterns
+    params: tuple[str, ...]
+
+
+def _params_of(pattern) -> list[str]:
+    if isinstance(pattern, RoutePattern):
+        return list(pattern.converters)
+    if isinstance(pattern, RegexPattern):
+        names = list(pattern.regex.groupindex)
+        unnamed = pattern.regex.groups - len(names)
+        return names + [f"<positional {i}>" for i in range(unnamed)]
+    return []
+
+
+def url_patterns(
+    resolver=None, prefix: str = "", params: tuple[str, ...] = (), namespace: str = ""
+) -> Iterator[Pattern]:
+    """Every URL pattern, recursively through include()s, with the parameters of its whole route."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        own = params + tuple(_params_of(entry.pattern))
+        if isinstance(entry, URLResolver):
+            inner = ":".join(n for n in (namespace, entry.namespace) if n)
+            yield from url_patterns(entry, route, own, inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or "")
+            yield Pattern(route=route, name=name, params=own)
+
+
+def _fill(route: str, kwargs: dict) -> str:
+    """'customers/<int:customer_id>/' + {"customer_id": 7} -> '/customers/7/'."""
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), route)
+    assert "<" not in path, f"route {route!r} has parameters this test cannot fill"
+    return "/" + path
+
+
+# --- What every pattern with an id means for scoping ----------------------------------------------------
+
+SESSION = "session"  # the login fixture: a signed-in browser
+TOKEN = "token"  # the token_client fixture: Authorization: Bearer <token> with every scope
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str  # "get" or "post"
+    data: dict | None = None  # form fields for pages, a JSON body for the API
+    ok_status: int = 200  # what the branch-A user gets
+
+
+@dataclass(frozen=True)
+class Covered:
+    target: Callable[[dict], dict]  # ctx -> URL kwargs naming the branch-A object
+    missing: Callable[[dict], dict]  # ctx -> URL kwargs naming an object that does not exist
+    calls: tuple[Call, ...]
+    auths: tuple[str, ...]
+    api: bool = False  # JSON error bodies ({"error": {...}}) instead of the 404 page
+    insider: str = "branch_a"  # the user (users fixture key) who may use the branch-A object
+    outsider: str = "branch_b"  # same role and permissions, other branch
+    ok_marker: Callable[[dict], str] | None = None  # ctx -> text the insider's answer contains
+
+
+def _customer_a(ctx):
+    return {"customer_id": ctx["customer_a"].pk}
+
+
+def _no_customer(ctx):
+    return {"customer_id": ctx["missing_customer_id"]}
+
+
+COVERAGE: dict[str, Covered] = {
+    # Pages (htmx fragments included): the session of a signed-in user.
+    "customers/<int:customer_id>/": Covered(
+        _customer_a, _no_customer, (Call("get"),), (SESSION,),
+        ok_marker=lambda ctx: ctx["customer_a"].name,
+    ),
+    "customers/<int:customer_id>/unmask/": Covered(
+        _customer_a, _no_customer, (Call("post", {"reason": "matrix"}),), (SESSION,),
+        ok_marker=lambda ctx: ctx["customer_a"].id_number,
+    ),
+    "customers/<int:customer_id>/notes/": Covered(
+        _customer_a, _no_customer, (Call("post", {"body": "matrix note"}),), (SESSION,),
+        ok_marker=lambda ctx: "matrix note",
+    ),
+    # The API: a bearer token (integrations) and the session (the browser) both authenticate it.
+    "api/v1/customers/<int:customer_id>": Covered(
+        _customer_a, _no_customer, (Call("get"),), (TOKEN, SESSION), api=True,
+        ok_marker=lambda ctx: ctx["customer_a"].customer_no,
+    ),
+    "api/v1/customers/<int:customer_id>/unmask": Covered(
+        _customer_a, _no_customer, (Call("post", {"reason": "matrix"}),), (TOKEN, SESSION), api=True,
+        ok_marker=lambda ctx: ctx["customer_a"].id_number,
+    ),
+    "api/v1/customers/<int:customer_id>/notes": Covered(
+        _customer_a, _no_customer, (Call("post", {"body": "matrix note"}, ok_status=201),), (TOKEN, SESSION),
+        api=True, ok_marker=lambda ctx: "matrix note",
+    ),
+}
+
+# Route prefixes whose patterns take parameters but cannot show a branch's object to another branch.
+EXEMPT: dict[str, str] = {
+    "admin/": "Django admin is for administrators only (is_staff): every other user, whatever the branch, is "
+    "redirected to the admin login before any object is looked up (test_it_keeps_the_admin_for_"
+    "administrators checks it). It holds organisation and configuration, not clients.",
+    "static/": "Static files (CSS, JS) are the same for everyone and are not branch data.",
+}
+
+
+def _exemption(route: str) -> str | None:
+    return next((prefix for prefix in EXEMPT if route.startswith(prefix)), None)
+
+
+def test_it_covers_every_url_pattern_that_takes_an_id():
+    patterns = list(url_patterns())
+    assert any(p.route.startswith("api/v1/") for p in patterns), "the walk must reach the ninja API"
+    uncovered = sorted(
+        {f"{p.route} (name {p.name or '-'}, parameters {', '.join(p.params)})"
+         for p in patterns if p.params and p.route not in COVERAGE and not _exemption(p.route)}
+    )
+    assert not uncovered, (
+        "URL patterns that take an id but are not in the authorization matrix (add them to COVERAGE in "
+        f"tests/test_authorization_matrix.py, or to EXEMPT with the reason): {uncovered}"
+    )
+    routes = {p.route for p in patterns}
+    stale = sorted(set(COVERAGE) - routes)
+    assert not stale, f"COVERAGE names patterns that no longer exist: {stale}"
+    unused = sorted(prefix for prefix in EXEMPT if not any(r.startswith(prefix) for r in routes))
+    # static/ only has URL patterns when DEBUG serves static files; the admin is always there.
+    assert set(unused) <= {"static/"}, f"EXEMPT names prefixes with no patterns: {unused}"
+
+
+def test_it_covers_every_api_method_on_paths_that_take_an_id():
+    # One Django pattern serves every method of an API path: adding DELETE to /customers/{id} adds no
+    # pattern, so the OpenAPI schema is the list of what must be covered.
+    from brokerdesk.api import api
+
+    schema = api.get_openapi_schema(path_prefix="/api/v1/")
+    covered = {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", "/" + route), call.method)
+        for route, entry in COVERAGE.items() if entry.api
+        for call in entry.calls
+    }
+    needed = {
+        (path, method)
+        for path, operations in schema["paths"].items() if "{" in path
+        for method in operations
+    }
+    assert needed, "the schema must list the API's operations on ids"
+    assert needed - covered == set(), f"API operations on ids missing from COVERAGE: {sorted(needed - covered)}"
+
+
+def test_it_keeps_the_admin_for_administrators(users, org, login):
+    # The reason EXEMPT gives for the admin, checked: a branch user never reaches an admin object page.
+    for url in (f"/admin/org/branch/{org['branch_a'].pk}/change/", f"/admin/org/staff/{users['branch_a'].pk}/change/"):
+        response = login(users["branch_b"]).get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/admin/login/"), url
+    assert login(users["admin"]).get(f"/admin/org/branch/{org['branch_a'].pk}/change/").status_code == 200
+
+
+# --- The calls ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ctx(users, org, customer_a, customer_b):
+    from brokerdesk.customers.models import Customer
+
+    top = Customer.objects.aggregate(top=Max("pk"))["top"] or 0
+    return {"users": users, "org": org, "customer_a": customer_a, "customer_b": customer_b,
+            "missing_customer_id": top + 1000}
+
+
+@pytest.fixture
+def client_for(login, token_client):
+    def _client(user, auth):
+        return token_client(user) if auth == TOKEN else login(user)
+
+    return _client
+
+
+def _send(client, method: str, url: str, data: dict | None, *, api: bool):
+    if method == "get":
+        return client.get(url, data or {})
+    if api:
+        return client.post(url, data or {}, content_type="application/json")
+    return client.post(url, data or {})
+
+
+_CSRF_TOKEN = re.compile(r"[A-Za-z0-9]{64}")
+
+
+def _page_shape(response, url: str) -> str:
+    # The 404 page echoes the path (language form) and a fresh CSRF token: take both out, keep the rest.
+    return _CSRF_TOKEN.sub("<csrf>", response.content.decode().replace(url, "<path>"))
+
+
+def _traces(ctx) -> dict:
+    from brokerdesk.core.models import AuditEvent
+    from brokerdesk.customers.models import CustomerNote
+
+    customer = ctx["customer_a"]
+    return {
+        "notes": CustomerNote.objects.filter(customer=customer).count(),
+        "audit_events_on_the_customer": AuditEvent.objects.filter(
+            object_type="customer", object_id=str(customer.pk)
+        ).count(),
+    }
+
+
+MATRIX = [
+    pytest.param(route, call, auth, id=f"{call.method.upper()} {route} [{auth}]")
+    for route, entry in COVERAGE.items()
+    for call in entry.calls
+    for auth in entry.auths
+]
+
+
+@pytest.mark.parametrize(("route", "call", "auth"), MATRIX)
+def test_it_answers_404_to_another_branch_like_a_missing_id(route, call, auth, ctx, client_for):
+    entry = COVERAGE[route]
+    outsider = client_for(ctx["users"][entry.outsider], auth)
+    target_url = _fill(route, entry.target(ctx))
+    missing_url = _fill(route, entry.missing(ctx))
+    before = _traces(ctx)
+
+    hidden = _send(outsider, call.method, target_url, call.data, api=entry.api)
+    missing = _send(outsider, call.method, missing_url, call.data, api=entry.api)
+
+    assert missing.status_code == 404, f"{call.method.upper()} {missing_url}: a missing id must be 404"
+    assert hidden.status_code == 404, (
+        f"{call.method.upper()} {target_url} as {entry.outsider} ({auth}) answered {hidden.status_code}: "
+        "another branch's object must look missing"
+    )
+    if entry.api:
+        assert hidden.json() == missing.json()
+        assert hidden.json()["error"]["code"] == "not_found"
+    else:
+        assert _page_shape(hidden, target_url) == _page_shape(missing, missing_url)
+    assert ctx["customer_a"].name not in hidden.content.decode()
+    assert _traces(ctx) == before, "a hidden object must not be read (audited) or changed"
+
+
+@pytest.mark.parametrize(("route", "call", "auth"), MATRIX)
+def test_it_serves_the_same_call_to_the_objects_own_branch(route, call, auth, ctx, client_for):
+    entry = COVERAGE[route]
+    insider = client_for(ctx["users"][entry.insider], auth)
+    url = _fill(route, entry.target(ctx))
+
+    response = _send(insider, call.method, url, call.data, api=entry.api)
+
+    assert response.status_code == call.ok_status, (
+        f"{call.method.upper()} {url} as {entry.insider} ({auth}) answered {response.status_code}"
+    )
+    if entry.ok_marker is not None:
+        assert entry.ok_marker(ctx) in response.content.decode()
