@@ -6,6 +6,7 @@ change it describes.
 
 import hashlib
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,11 +27,31 @@ def _json_default(value: Any) -> str:
     return str(value)
 
 
+def _stable_numbers(value: Any) -> Any:
+    """Floats in the form every database gives back unchanged.
+
+    PostgreSQL's jsonb stores numbers as numeric: 1e16 comes back as the integer 10000000000000000 and
+    -0.0 as 0.0, so the hash of the row read back would differ from the one recorded and verify would report
+    tampering that never happened. NaN and infinities are not JSON: they are kept as text.
+    """
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value.is_integer() and abs(value) >= 1e16:
+            return int(value)
+        return value + 0.0  # -0.0 -> 0.0
+    if isinstance(value, dict):
+        return {key: _stable_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_stable_numbers(item) for item in value]
+    return value
+
+
 def to_jsonable(value: Any) -> Any:
     """Normalise to plain JSON so that what is hashed equals what the database gives back."""
     if value is None:
         return None
-    return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False))
+    return _stable_numbers(json.loads(json.dumps(value, default=_json_default, ensure_ascii=False)))
 
 
 def _content(event: AuditEvent) -> dict:

@@ -4,11 +4,13 @@ Resident ID numbers follow GB 11643 (18 characters, ISO 7064 MOD 11-2 check char
 credit codes follow GB 32100. python-stdnum implements both; phonenumbers knows mainland numbering.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 import phonenumbers
 from stdnum import exceptions as stdnum_errors
+from stdnum import numdb
 from stdnum.cn import ric, uscc
 
 
@@ -23,13 +25,36 @@ class Identity:
     gender: str = ""  # "M" / "F" for resident IDs
 
 
+def _validate_resident_id(value: str) -> str:
+    """ric.validate without its birth-year test of the region code.
+
+    The region code is where the number was first assigned, often years after birth: Pudong (310115,
+    created 1992) numbers people born in 1980. stdnum refuses a code created after the birth year, which
+    would turn real clients away; an unknown code is still refused.
+    """
+    number = ric.compact(value)
+    if len(number) != 18:
+        raise stdnum_errors.InvalidLength()
+    if not number[:-1].isdigit() or not number[:-1].isascii():
+        raise stdnum_errors.InvalidFormat()
+    if number[-1] != ric.calc_check_digit(number):
+        raise stdnum_errors.InvalidChecksum()
+    ric.get_birth_date(number)
+    # (stdnum itself raises KeyError for a known province with an unknown county, e.g. 119999.)
+    places = {key for _, props in numdb.get("cn/loc").info(number[:6]) for key in props}
+    if "county" not in places:
+        raise stdnum_errors.InvalidComponent()
+    return number
+
+
 def validate_identity(id_type: str, raw: str) -> Identity:
-    value = (raw or "").strip().upper().replace(" ", "")
+    # NFKC: full-width letters and digits from a Chinese input method become ASCII.
+    value = unicodedata.normalize("NFKC", raw or "").strip().upper().replace(" ", "")
     if not value:
         raise InvalidValue("ID number is required")
     if id_type == "resident_id":
         try:
-            number = ric.validate(value)
+            number = _validate_resident_id(value)
         except stdnum_errors.InvalidChecksum as exc:
             raise InvalidValue("resident ID check digit is wrong (GB 11643)") from exc
         except stdnum_errors.InvalidLength as exc:

@@ -22,9 +22,19 @@ def classify_search(raw: str) -> SearchTerm:
     return SearchTerm(text.upper() if is_identifier else text, not is_identifier, is_identifier)
 
 
-def prefix_upper_bound(prefix: str) -> str:
-    """Smallest string greater than every string starting with prefix: a B-tree range instead of LIKE."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def prefix_upper_bound(prefix: str) -> str | None:
+    """Smallest string greater than every string starting with prefix: a B-tree range instead of LIKE.
+
+    None when there is none (the prefix is all U+10FFFF). Surrogates are skipped: a bound the database
+    driver cannot encode would turn a search into a server error.
+    """
+    for i in range(len(prefix) - 1, -1, -1):
+        code = ord(prefix[i]) + 1
+        if 0xD800 <= code <= 0xDFFF:
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return prefix[:i] + chr(code)
+    return None
 
 
 def risk_expiry(assessed_on: date | None, validity_days: int) -> date | None:

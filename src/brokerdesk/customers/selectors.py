@@ -46,10 +46,20 @@ class SearchPage:
 
 def _range(field: str, text: str) -> dict:
     """Exact-or-prefix match as a B-tree range (uses the index on SQLite and PostgreSQL alike)."""
-    return {f"{field}__gte": text, f"{field}__lt": prefix_upper_bound(text)}
+    upper = prefix_upper_bound(text)
+    return {f"{field}__gte": text, f"{field}__lt": upper} if upper else {f"{field}__gte": text}
 
 
 SEARCH_MATCH_CAP = 1000
+
+
+def _phone_prefix(text: str) -> str:
+    """Phones are stored as national significant numbers (75583688888): a number typed the way people write
+    it, with the trunk 0 (0755-83688888) or the country code (+86, 0086), still finds them."""
+    for lead in ("+86", "0086", "0"):
+        if text.startswith(lead) and len(text) > len(lead):
+            return text[len(lead) :]
+    return text
 
 
 def _identifier_matches(text: str) -> list[int]:
@@ -60,7 +70,7 @@ def _identifier_matches(text: str) -> list[int]:
     """
     sources = [
         Customer.objects.filter(**_range("id_number", text)).values_list("pk", flat=True),
-        CustomerPhone.objects.filter(**_range("number", text)).values_list("customer_id", flat=True),
+        CustomerPhone.objects.filter(**_range("number", _phone_prefix(text))).values_list("customer_id", flat=True),
         CapitalAccount.objects.filter(**_range("account_no", text)).values_list("customer_id", flat=True),
         ShareholderAccount.objects.filter(**_range("account_no", text)).values_list("customer_id", flat=True),
     ]

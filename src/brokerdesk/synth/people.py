@@ -6,7 +6,7 @@ Pure functions over a random.Random, so a seed gives the same brokerage every ti
 import random
 from datetime import date, timedelta
 
-from stdnum.cn import ric
+from stdnum.iso7064 import mod_11_2
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
@@ -31,7 +31,7 @@ def chinese_name(rng: random.Random) -> str:
 def resident_id(rng: random.Random, birth: date, male: bool) -> str:
     sequence = rng.randrange(0, 500) * 2 + (1 if male else 0)  # odd = male (GB 11643)
     body = f"{rng.choice(REGION_CODES)}{birth:%Y%m%d}{sequence:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + mod_11_2.calc_check_digit(body)  # (ric.calc_check_digit expects the check digit included)
 
 
 def birth_date(rng: random.Random, today: date) -> date:
@@ -42,6 +42,6 @@ def birth_date(rng: random.Random, today: date) -> date:
 
 def mobile(rng: random.Random, serial: int | None = None) -> str:
     """A valid mainland mobile; with serial, unique per serial (for large generated populations)."""
-    prefix = MOBILE_PREFIXES[(serial or rng.randrange(10**9)) % len(MOBILE_PREFIXES)]
+    prefix = MOBILE_PREFIXES[(serial if serial is not None else rng.randrange(10**9)) % len(MOBILE_PREFIXES)]
     tail = serial // len(MOBILE_PREFIXES) if serial is not None else rng.randrange(10**8)
     return f"{prefix}{tail % 10**8:08d}"
