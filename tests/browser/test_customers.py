@@ -6,7 +6,6 @@ by default and its wording changes with the translation catalog.
 
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone, translation
@@ -30,30 +29,31 @@ def still_same_document(page) -> bool:
     return page.evaluate("window.__sameDocument === true")
 
 
-def write_asset_history(root: Path, customer_no: str, days: int) -> dict[date, Decimal]:
-    """A small lake: one asset snapshot per weekday for the last `days` weekdays, plus another client's row.
-
-    Returns the client's total assets by day."""
+def write_asset_history(customer_no: str, days: int) -> dict[date, Decimal]:
+    """A small published lake (settings.LAKE_DIR): one asset snapshot per weekday for the last `days`
+    weekdays, plus another client's row. Returns the client's total assets by day."""
     import pyarrow as pa
 
-    from brokerdesk.analytics.engine.lake import ASSET_SNAPSHOTS, Lake
+    from brokerdesk.analytics.engine.lake import ASSET_SNAPSHOTS, write_file
+    from brokerdesk.core.lake import lake_root, publish, version_dir
 
     today = timezone.localdate()
     calendar = (today - timedelta(days=n) for n in range(days * 2, 0, -1))
     business_days = [d for d in calendar if d.weekday() < 5][-days:]
-    lake = Lake(root)
     money = pa.decimal128(18, 2)
     totals = {}
     for i, day in enumerate(business_days):
         total = Decimal(800_000 + 4_000 * i + (9_000 if i % 3 == 0 else 0))
         cash = Decimal(200_000 + 1_000 * i)
         totals[day] = total
-        lake.write_partition(ASSET_SNAPSHOTS, day, pa.table({
+        path = version_dir(ASSET_SNAPSHOTS, day, "test") / "part-0.parquet"
+        rows = write_file(path, pa.table({
             "customer_no": [customer_no, "OTHER0001"],
             "total_assets": pa.array([total, Decimal(1)], money),
             "cash": pa.array([cash, Decimal(1)], money),
             "market_value": pa.array([total - cash, Decimal(0)], money),
         }))
+        publish(ASSET_SNAPSHOTS, day, str(path.relative_to(lake_root())), rows, "test")
     return totals
 
 
@@ -169,8 +169,8 @@ def test_it_adds_a_note_to_the_contact_timeline_without_a_page_load(page, sign_i
 def test_it_draws_the_asset_trend_from_the_lake_with_local_echarts(
     page, sign_in, live_server, users, customer_a, settings, tmp_path, screenshot
 ):
-    history = write_asset_history(tmp_path / "lake", customer_a.customer_no, 30)
     settings.LAKE_DIR = tmp_path / "lake"
+    history = write_asset_history(customer_a.customer_no, 30)
     scripts = {}
     page.on("response", lambda r: scripts.update({r.url: r.status}) if r.request.resource_type == "script" else None)
 

@@ -47,3 +47,27 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.last_seq}"
+
+
+class LakePartition(models.Model):
+    """The published version of one lake partition (entity, business date).
+
+    Lake files are immutable, one folder per version; readers take the paths published here. Intake writes
+    new versions, then switches these rows in the same database transaction as the master data, so a
+    batch becomes visible all at once or not at all (a crash leaves only unpublished folders, which the
+    next run removes).
+    """
+
+    entity = models.CharField(max_length=40)
+    date = models.DateField()
+    path = models.CharField(max_length=500)
+    rows = models.BigIntegerField()
+    version = models.CharField(max_length=40)
+    published_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entity", "date"], name="lake_partition_unique")]
+        indexes = [models.Index(fields=["entity", "date", "path"], name="lake_partition_files")]
+
+    def __str__(self) -> str:
+        return f"{self.entity}/{self.date}@{self.version}"

@@ -203,3 +203,21 @@ class CustomerNote(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk} on {self.customer_id}"
+
+
+class Security(models.Model):
+    """The securities master (reference data from the core system): names and product risk levels."""
+
+    market = models.CharField(_("market"), max_length=2, choices=Market.choices)
+    security_code = models.CharField(_("security code"), max_length=12)
+    name = models.CharField(_("security name"), max_length=60)
+    board = models.CharField(_("board"), max_length=10)
+    risk_level = models.CharField(_("product risk level"), max_length=2)
+
+    class Meta:
+        verbose_name = _("security")
+        verbose_name_plural = _("securities")
+        constraints = [models.UniqueConstraint(fields=["market", "security_code"], name="security_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.security_code}.{self.market}"

@@ -127,15 +127,18 @@ def customer_360(actor, customer_id, *, unmasked: bool = False) -> dict:
     from django.utils import timezone
 
     from brokerdesk.analytics.engine import lake as lake_reader
+    from brokerdesk.core.lake import current_files
     from brokerdesk.customers.presenters import age_on, customer_card, masked_account
     from brokerdesk.customers.timeline import timeline_for
 
     customer = customer_get_for_actor(actor, customer_id)
     today = timezone.localdate()
-    lake = lake_reader.Lake(settings.LAKE_DIR)
     # 250 trading days span about 365 calendar days.
     since = today - timedelta(days=int(settings.ASSET_TREND_DAYS * 365 / 250) + 7)
-    history = lake_reader.asset_history(lake, customer.customer_no, since)[-settings.ASSET_TREND_DAYS :]
+    assets = current_files(lake_reader.ASSET_SNAPSHOTS, since=since)
+    history = lake_reader.asset_history(assets, customer.customer_no, since)[-settings.ASSET_TREND_DAYS :]
+    # The newest 60 trade and transfer days are enough for "recent" (and keep the read small).
+    recent_since = today - timedelta(days=90)
     return {
         "customer": customer,
         "card": customer_card(customer, unmasked=unmasked),
@@ -162,7 +165,21 @@ def customer_360(actor, customer_id, *, unmasked: bool = False) -> dict:
         "holdings": list(customer.holdings.order_by("-market_value")),
         "tags": list(customer.tags.order_by("name").values_list("name", flat=True)),
         "asset_history": history,
-        "trades": lake_reader.recent_trades(lake, customer.customer_no, 20),
-        "fund_transfers": lake_reader.recent_fund_transfers(lake, customer.customer_no, 20),
+        "trades": _with_security_names(lake_reader.recent_trades(
+            current_files(lake_reader.TRADES, since=recent_since), customer.customer_no, 20)),
+        "fund_transfers": lake_reader.recent_fund_transfers(
+            current_files(lake_reader.FUND_TRANSFERS, since=recent_since), customer.customer_no, 20),
         "timeline": timeline_for(customer, actor, 50),
     }
+
+
+def _with_security_names(rows: list[dict]) -> list[dict]:
+    """Lake facts carry codes only; names come from the securities master."""
+    from brokerdesk.customers.models import Security
+
+    wanted = {(r["market"], r["security_code"]) for r in rows}
+    names = {
+        (s.market, s.security_code): s.name
+        for s in Security.objects.filter(security_code__in={code for _, code in wanted})
+    }
+    return [{**r, "security_name": names.get((r["market"], r["security_code"]), r["security_code"])} for r in rows]

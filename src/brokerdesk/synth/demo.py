@@ -8,7 +8,6 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pyarrow as pa
 from django.conf import settings
@@ -16,9 +15,10 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from brokerdesk.analytics.engine.lake import ASSET_SNAPSHOTS, FUND_TRANSFERS, TRADES, Lake
+from brokerdesk.analytics.engine.lake import ASSET_SNAPSHOTS, FUND_TRANSFERS, TRADES, write_file
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.calendar import trading_days_ending
+from brokerdesk.core.lake import lake_root, publish, version_dir
 from brokerdesk.customers.choices import (
     Channel,
     ClientClass,
@@ -36,6 +36,7 @@ from brokerdesk.customers.models import (
     CustomerPhone,
     CustomerTag,
     Holding,
+    Security,
     ShareholderAccount,
     TradingPermission,
 )
@@ -89,6 +90,9 @@ SECURITIES = [
     (Market.SH, "688981", "中芯国际", Decimal("85")), (Market.SZ, "002594", "比亚迪", Decimal("260")),
     (Market.SH, "510300", "沪深300ETF", Decimal("3.9")), (Market.SZ, "159915", "创业板ETF", Decimal("2.1")),
 ]
+# (board, product risk level) of each entry in SECURITIES
+SECURITY_BOARDS = [("main", "R3"), ("main", "R3"), ("main", "R3"), ("main", "R3"), ("chinext", "R4"),
+                   ("main", "R3"), ("star", "R4"), ("main", "R3"), ("fund", "R3"), ("fund", "R4")]
 BANKS = ["工商银行", "建设银行", "招商银行", "农业银行", "中国银行", "交通银行"]
 TAGS = ["偏好电话", "关注科技股", "退休人员", "企业主", "需要双录", "VIP活动"]
 
@@ -148,15 +152,18 @@ def _asset_path(rng: random.Random, days: int, end_total: float) -> list[float]:
     return values[::-1]
 
 
-def load_demo(*, clients: int = 400, seed: int = 20261121, lake_dir: Path | None = None) -> DemoResult:
+def load_demo(*, clients: int = 400, seed: int = 20261121) -> DemoResult:
     rng = random.Random(seed)
     today = timezone.localdate()
-    lake = Lake(Path(lake_dir or settings.LAKE_DIR))
     days = trading_days_ending(today if today.weekday() < 5 else today - timedelta(days=today.weekday() - 4),
                                settings.ASSET_TREND_DAYS)
     with transaction.atomic():
         org = _org()
         staff = _staff(org)
+        Security.objects.bulk_create(
+            Security(market=m, security_code=code, name=name, board=board, risk_level=risk)
+            for (m, code, name, _), (board, risk) in zip(SECURITIES, SECURITY_BOARDS, strict=True)
+        )
         branch_codes = list(org["branches"])
         managers = {"B001": staff["manager"]}
         customers, phones, capitals, holders, perms, consents, tags, holdings = [], [], [], [], [], [], [], []
@@ -235,7 +242,7 @@ def load_demo(*, clients: int = 400, seed: int = 20261121, lake_dir: Path | None
                             (TradingPermission, perms), (ChannelConsent, consents), (CustomerTag, tags),
                             (Holding, holdings)):
             model.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=(model is CustomerPhone))
-        _write_lake(lake, rng, days, facts)
+        _write_lake(rng, days, facts)
         audit_record(actor=None, actor_username="system", action="demo.load", object_type="company",
                      object_id=org["company"].pk, details={"clients": clients, "seed": seed, "days": len(days)})
     return DemoResult(
@@ -252,13 +259,19 @@ def _uscc(rng: random.Random, serial: int) -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def _write_lake(lake: Lake, rng: random.Random, days: list[date], facts: list[tuple[str, float, float]]) -> None:
+def _write_partition(entity: str, day: date, table: pa.Table) -> None:
+    path = version_dir(entity, day, "demo") / "part-0.parquet"
+    rows = write_file(path, table)
+    publish(entity, day, str(path.relative_to(lake_root())), rows, "demo")
+
+
+def _write_lake(rng: random.Random, days: list[date], facts: list[tuple[str, float, float]]) -> None:
     paths = {no: _asset_path(rng, len(days), total) for no, total, _ in facts}
     shares = {no: share for no, _, share in facts}
-    names = [(code, name, price) for _, code, name, price in SECURITIES]
+    names = [(market, code, name, price) for market, code, name, price in SECURITIES]
     for index, day in enumerate(days):
         totals = [(no, paths[no][index]) for no, _, _ in facts]
-        lake.write_partition(ASSET_SNAPSHOTS, day, pa.table({
+        _write_partition(ASSET_SNAPSHOTS, day, pa.table({
             "customer_no": [no for no, _ in totals],
             "total_assets": pa.array([Decimal(f"{t:.2f}") for _, t in totals], pa.decimal128(18, 2)),
             "cash": pa.array([Decimal(f"{t * shares[no]:.2f}") for no, t in totals], pa.decimal128(18, 2)),
@@ -268,28 +281,28 @@ def _write_lake(lake: Lake, rng: random.Random, days: list[date], facts: list[tu
         trades, transfers = [], []
         for no, total, _ in facts:
             if rng.random() < 0.08:
-                code, sec_name, price = rng.choice(names)
+                market, code, sec_name, price = rng.choice(names)
                 # A trade moves 5-30% of the client's assets, in board lots of 100 shares.
                 quantity = max(100, int(total * rng.uniform(0.05, 0.3) / float(price)) // 100 * 100)
                 amount = price * quantity
-                trades.append((no, _clock(rng), code, sec_name, rng.choice("BS"), quantity, price, amount,
+                trades.append((no, _clock(rng), market, code, sec_name, rng.choice("BS"), quantity, price, amount,
                                max(Decimal("5"), (amount * Decimal("0.00025")).quantize(Decimal("0.01")))))
             if rng.random() < 0.02:
                 transfers.append((no, _clock(rng), rng.choice(["in", "out"]),
                                   Decimal(f"{total * rng.uniform(0.01, 0.2):.2f}"), rng.choice(BANKS)))
-        lake.write_partition(TRADES, day, pa.table({
+        _write_partition(TRADES, day, pa.table({
             "customer_no": [t[0] for t in trades], "trade_time": [t[1] for t in trades],
-            "security_code": [t[2] for t in trades], "security_name": [t[3] for t in trades],
-            "side": [t[4] for t in trades], "quantity": pa.array([t[5] for t in trades], pa.int64()),
-            "price": pa.array([t[6] for t in trades], pa.decimal128(14, 4)),
-            "amount": pa.array([t[7] for t in trades], pa.decimal128(18, 2)),
-            "commission": pa.array([t[8] for t in trades], pa.decimal128(14, 2)),
+            "market": [t[2] for t in trades], "security_code": [t[3] for t in trades],
+            "side": [t[5] for t in trades], "quantity": pa.array([t[6] for t in trades], pa.int64()),
+            "price": pa.array([t[7] for t in trades], pa.decimal128(14, 4)),
+            "amount": pa.array([t[8] for t in trades], pa.decimal128(18, 2)),
+            "commission": pa.array([t[9] for t in trades], pa.decimal128(14, 2)),
         }))
-        lake.write_partition(FUND_TRANSFERS, day, pa.table({
+        _write_partition(FUND_TRANSFERS, day, pa.table({
             "customer_no": [t[0] for t in transfers], "transfer_time": [t[1] for t in transfers],
             "direction": [t[2] for t in transfers],
             "amount": pa.array([t[3] for t in transfers], pa.decimal128(18, 2)),
-            "bank": [t[4] for t in transfers],
+            "currency": ["CNY"] * len(transfers), "bank": [t[4] for t in transfers],
         }))
 
 

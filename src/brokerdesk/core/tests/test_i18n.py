@@ -66,19 +66,24 @@ def test_every_message_is_translated_and_none_is_fuzzy():
     for entry in translations(entries):
         assert msgstrs(entry) and all(s.strip() for s in msgstrs(entry)), f"untranslated: {entry['msgid']!r}"
         if "msgid_plural" in entry:
-            assert set(entry) - {"flags"} == {"msgid", "msgid_plural", "msgstr[0]"}, entry["msgid"]
+            assert set(entry) - {"flags", "msgctxt"} == {"msgid", "msgid_plural", "msgstr[0]"}, entry["msgid"]
         wanted = sorted(PLACEHOLDER.findall(entry["msgid"]))
         for text in msgstrs(entry):
             assert sorted(PLACEHOLDER.findall(text)) == wanted, f"placeholders differ: {entry['msgid']!r}"
+
+
+def catalog_key(entry) -> str:
+    """How gettext keys a message: "context\x04msgid" when the entry has a msgctxt."""
+    return f"{entry['msgctxt']}\x04{entry['msgid']}" if "msgctxt" in entry else entry["msgid"]
 
 
 def test_the_committed_mo_is_the_compiled_po(catalog):
     expected = {}
     for entry in translations(parse_po(PO)):
         if "msgid_plural" in entry:
-            expected[(entry["msgid"], 0)] = entry["msgstr[0]"]
+            expected[(catalog_key(entry), 0)] = entry["msgstr[0]"]
         else:
-            expected[entry["msgid"]] = entry["msgstr"]
+            expected[catalog_key(entry)] = entry["msgstr"]
     compiled = {k: v for k, v in catalog._catalog.items() if k != ""}
     assert compiled == expected, "django.mo is stale: run `brokerdesk compilemessages` in src/brokerdesk"
 
@@ -120,8 +125,8 @@ def test_the_catalog_covers_every_string_in_the_source(tmp_path, monkeypatch):
     monkeypatch.chdir(copy)
     with override_settings(LOCALE_PATHS=[copy / "locale"]):
         call_command("makemessages", locale=["zh_Hans"], no_obsolete=True, verbosity=0)
-    fresh = {e["msgid"] for e in translations(parse_po(copy / "locale/zh_Hans/LC_MESSAGES/django.po"))}
-    committed = {e["msgid"] for e in translations(parse_po(PO))}
+    fresh = {catalog_key(e) for e in translations(parse_po(copy / "locale/zh_Hans/LC_MESSAGES/django.po"))}
+    committed = {catalog_key(e) for e in translations(parse_po(PO))}
     assert sorted(fresh - committed) == [], "run makemessages in src/brokerdesk and translate the new strings"
     assert sorted(committed - fresh) == [], "run makemessages --no-obsolete in src/brokerdesk"
 
