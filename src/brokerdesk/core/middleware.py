@@ -28,7 +28,10 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                return redirect_to_login(request.get_full_path())
+                response = redirect_to_login(request.get_full_path())
+                # Tell the login page why: it shows "your session has ended".
+                response["Location"] += "&expired=1"
+                return response
             request.session.setdefault(SESSION_STARTED, started)
             # Write at most once a minute: avoids a session save on every htmx poll.
             if now - last_seen >= 60 or SESSION_LAST_SEEN not in request.session:

@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import FieldErrors, PermissionDenied
@@ -188,9 +189,9 @@ def customer_note_add(*, actor, customer_id, body: str) -> CustomerNote:
     errors = FieldErrors()
     text = (body or "").strip()
     if not text:
-        errors.add("body", "the note is empty")
+        errors.add("body", _("The note is empty."))
     elif len(text) > 2000:
-        errors.add("body", "a note has at most 2000 characters")
+        errors.add("body", _("A note has at most 2000 characters."))
     errors.raise_if_any()
     with transaction.atomic():
         note = CustomerNote.objects.create(customer=customer, author=actor, body=text)

@@ -77,7 +77,7 @@ def test_it_ends_a_session_after_30_minutes_idle(users, login, clock):
     response = client.get("/customers/?q=138")
 
     assert _redirects_to_login(response)
-    assert response["Location"] == "/login/?next=/customers/%3Fq%3D138"
+    assert response["Location"] == "/login/?next=/customers/%3Fq%3D138&expired=1"
     assert not _is_signed_in(client)
     assert _redirects_to_login(client.get("/"))  # still signed out afterwards
     assert AuditEvent.objects.filter(action="auth.logout", actor_id=users["agent"].pk).exists()
