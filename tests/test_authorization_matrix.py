@@ -101,6 +101,14 @@ def _no_customer(ctx):
     return {"customer_id": ctx["missing_customer_id"]}
 
 
+def _batch(ctx):
+    return {"batch_id": ctx["batch"].pk}
+
+
+def _no_batch(ctx):
+    return {"batch_id": ctx["missing_batch_id"]}
+
+
 COVERAGE: dict[str, Covered] = {
     # Pages (htmx fragments included): the session of a signed-in user.
     "customers/<int:customer_id>/": Covered(
@@ -127,6 +135,15 @@ COVERAGE: dict[str, Covered] = {
     "api/v1/customers/<int:customer_id>/notes": Covered(
         _customer_a, _no_customer, (Call("post", {"body": "matrix note"}, ok_status=201),), (TOKEN, SESSION),
         api=True, ok_marker=lambda ctx: "matrix note",
+    ),
+    # Intake batches belong to no branch: operations reviewers see them, branch staff see nothing.
+    "intake/<int:batch_id>/": Covered(
+        _batch, _no_batch, (Call("get"),), (SESSION,), insider="reviewer",
+        ok_marker=lambda ctx: "/batches/matrix",
+    ),
+    "api/v1/intake/batches/<int:batch_id>": Covered(
+        _batch, _no_batch, (Call("get"),), (TOKEN, SESSION), api=True, insider="reviewer",
+        ok_marker=lambda ctx: "/batches/matrix",
     ),
 }
 
@@ -196,11 +213,16 @@ def test_it_keeps_the_admin_for_administrators(users, org, login):
 
 @pytest.fixture
 def ctx(users, org, customer_a, customer_b):
+    from django.utils import timezone
+
     from brokerdesk.customers.models import Customer
+    from brokerdesk.intake.models import BatchStatus, IntakeBatch
 
     top = Customer.objects.aggregate(top=Max("pk"))["top"] or 0
+    batch = IntakeBatch.objects.create(source="/batches/matrix", status=BatchStatus.APPLIED, kind="daily",
+                                       started_at=timezone.now(), message="matrix batch")
     return {"users": users, "org": org, "customer_a": customer_a, "customer_b": customer_b,
-            "missing_customer_id": top + 1000}
+            "missing_customer_id": top + 1000, "batch": batch, "missing_batch_id": batch.pk + 1000}
 
 
 @pytest.fixture

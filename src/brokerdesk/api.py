@@ -6,6 +6,7 @@ from ninja import NinjaAPI, Schema
 from brokerdesk import __version__
 from brokerdesk.core.api_types import install_error_handlers
 from brokerdesk.customers.api import router as customers_router
+from brokerdesk.intake.api import router as intake_router
 from brokerdesk.org.api_auth import API_AUTH
 
 api = NinjaAPI(
@@ -38,3 +39,4 @@ def health(request):
 
 
 api.add_router("/customers", customers_router)
+api.add_router("/intake", intake_router)

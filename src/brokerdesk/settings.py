@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "brokerdesk.core",
     "brokerdesk.org",
     "brokerdesk.customers",
+    "brokerdesk.intake",
     "brokerdesk.synth",
 ]
 
@@ -220,3 +221,6 @@ RISK_EXPIRY_WARNING_DAYS = int(os.environ.get("BROKERDESK_RISK_EXPIRY_WARNING_DA
 # Customer 360: how many trading days of asset history the trend chart shows.
 ASSET_TREND_DAYS = 250
 SEARCH_PAGE_SIZE_MAX = 100
+# Intake: where staging files and error reports go; the company that core-system centers belong to.
+INTAKE_DIR = Path(os.environ.get("BROKERDESK_INTAKE_DIR", VAR_DIR / "intake")).resolve()
+COMPANY_NAME = os.environ.get("BROKERDESK_COMPANY_NAME", "示范证券股份有限公司")

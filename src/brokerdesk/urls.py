@@ -17,6 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("customers/", include("brokerdesk.customers.urls")),
+    path("intake/", include("brokerdesk.intake.urls")),
     path("", include("brokerdesk.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

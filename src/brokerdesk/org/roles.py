@@ -19,6 +19,8 @@ PERMISSION_MATRIX: dict[str, set[str]] = {
     "customers.unmask_customer": {Role.BRANCH_STAFF, Role.CLIENT_MANAGER, Role.REVIEWER, Role.COMPLIANCE},
     "customers.add_customernote": WORKS_WITH_CLIENTS,
     "core.view_audit_trail": {Role.COMPLIANCE, Role.ADMIN},
+    "intake.view_intakebatch": {Role.REVIEWER, Role.ADMIN, Role.SUPERVISOR},
+    "intake.run_intake": {Role.REVIEWER, Role.ADMIN},
     # Django admin: organisation and configuration, administrators only.
     "org.view_company": {Role.ADMIN},
     "org.change_company": {Role.ADMIN},

@@ -9,13 +9,10 @@ import json
 import os
 import re
 import subprocess
-import sys
 import threading
 from datetime import date, datetime
 from decimal import Decimal
 from io import StringIO
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -25,6 +22,7 @@ from hypothesis import strategies as st
 
 from brokerdesk.core.audit import GENESIS_HASH, audit_record, audit_verify, compute_hash
 from brokerdesk.core.models import AuditChainHead, AuditEvent
+from tests.processes import brokerdesk_command, database_url_of_test_db
 
 _migration = importlib.import_module("brokerdesk.core.migrations.0002_audit_append_only")
 TRIGGER = "core_auditevent_no_update"
@@ -264,20 +262,9 @@ def test_it_restores_the_update_trigger_after_an_attack(db):
 # --- the real command, in its own process -----------------------------------------------------------------
 
 
-def _database_url_of_test_db() -> str:
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(settings_dict['NAME']).resolve()}"
-    user = quote(settings_dict.get("USER") or "")
-    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict.get("PASSWORD") else ""
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgresql://{user}{password}@{host}{port}/{settings_dict['NAME']}"
-
-
 def _run_brokerdesk(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": _database_url_of_test_db()}
-    command = [str(Path(sys.executable).parent / "brokerdesk"), *args]
+    env = {**os.environ, "DATABASE_URL": database_url_of_test_db()}
+    command = [brokerdesk_command(), *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
 
 

@@ -1,0 +1,363 @@
+"""Applying a validated batch: reference and master data merged into the operational DB in bulk, facts
+written to the lake as new partition versions and published, latest snapshots copied onto clients.
+
+Everything here runs inside one database transaction (the caller's): the batch commits whole or not at all.
+The staged files are the typed Parquet files validation produced; DuckDB shapes them into exactly the
+rows each table needs, and core.bulk moves those rows in (COPY on PostgreSQL).
+"""
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from django.conf import settings
+from django.utils import timezone
+
+from brokerdesk.analytics.engine.lake import FACT_ENTITIES, ROW_GROUP_SIZE
+from brokerdesk.core.bulk import distinct, execute, load_temp_table
+from brokerdesk.core.lake import lake_root, publish, version_dir
+from brokerdesk.intake.contract import Manifest
+from brokerdesk.org.models import Company
+
+BATCH_ROWS = 100_000
+
+
+@dataclass
+class ApplyContext:
+    staging_dir: Path
+    manifest: Manifest
+    version: str
+    progress: Callable[[str], None] = lambda message: None
+    changes: dict[str, int] = field(default_factory=dict)
+    replaced_paths: list[str] = field(default_factory=list)
+
+    def staged(self, entity: str) -> Path | None:
+        path = self.staging_dir / f"{entity}.parquet"
+        return path if path.exists() else None
+
+
+def sql_literal(value) -> str:
+    """A path or text as a quoted SQL string literal (DuckDB statements that take no parameters)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _changed(*columns: str, target: str) -> str:
+    return " OR ".join(distinct(f"{target}.{c}", f"excluded.{c}") for c in columns)
+
+
+def _stage(duck: duckdb.DuckDBPyConnection, name: str, sql: str) -> int:
+    reader = duck.sql(sql).to_arrow_reader(BATCH_ROWS)
+    return load_temp_table(name, reader.schema, reader)
+
+
+def apply_batch(ctx: ApplyContext) -> dict[str, int]:
+    with duckdb.connect(config={"memory_limit": "4GB", "threads": 2}) as duck:
+        duck.execute(f"SET temp_directory = {sql_literal(ctx.staging_dir / 'duckdb.tmp')}")
+        for step in (_centers, _branches, _securities, _customers, _phones, _accounts, _risk_assessments,
+                     _permission_changes, _facts, _latest_assets, _holdings):
+            step(ctx, duck)
+    return ctx.changes
+
+
+# --- reference data -------------------------------------------------------------------------------------
+
+def _centers(ctx, duck) -> None:
+    path = ctx.staged("centers")
+    if not path:
+        return
+    src = f"read_parquet({sql_literal(path)})"
+    company = Company.objects.order_by("pk").first() or Company.objects.create(name=settings.COMPANY_NAME)
+    _stage(duck, "t_centers", f"SELECT center_code, name, kind, province FROM {src}")
+    ctx.changes["centers"] = execute(
+        "INSERT INTO org_contactcenter (company_id, code, name, kind, province) "
+        "SELECT %s, center_code, name, kind, province FROM t_centers WHERE true "
+        "ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, province = excluded.province "
+        f"WHERE {_changed('name', 'kind', 'province', target='org_contactcenter')}",
+        [company.pk],
+    )
+
+
+def _branches(ctx, duck) -> None:
+    path = ctx.staged("branches")
+    if not path:
+        return
+    src = f"read_parquet({sql_literal(path)})"
+    company = Company.objects.order_by("pk").first() or Company.objects.create(name=settings.COMPANY_NAME)
+    _stage(duck, "t_branches", f"SELECT * FROM {src}")
+    changed = execute(
+        "INSERT INTO org_branch (company_id, code, name, kind, province, city, serving_center_id, is_active) "
+        "SELECT %s, b.branch_code, b.name, b.kind, b.province, b.city, c.id, b.active "
+        "FROM t_branches b JOIN org_contactcenter c ON c.code = b.center_code WHERE true "
+        "ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, province = excluded.province, "
+        "city = excluded.city, serving_center_id = excluded.serving_center_id, is_active = excluded.is_active "
+        f"WHERE {_changed('name', 'kind', 'province', 'city', 'serving_center_id', 'is_active', target='org_branch')}",
+        [company.pk],
+    )
+    # Parents second: a branch company may arrive in the same file as its sales offices.
+    changed += execute(
+        "UPDATE org_branch SET parent_id = (SELECT p.id FROM t_branches b JOIN org_branch p ON p.code = b.parent_code "
+        "WHERE b.branch_code = org_branch.code) "
+        "WHERE code IN (SELECT branch_code FROM t_branches) AND "
+        + distinct("parent_id", "(SELECT p.id FROM t_branches b JOIN org_branch p ON p.code = b.parent_code "
+                   "WHERE b.branch_code = org_branch.code)")
+    )
+    ctx.changes["branches"] = changed
+
+
+def _securities(ctx, duck) -> None:
+    path = ctx.staged("securities")
+    if not path:
+        return
+    src = f"read_parquet({sql_literal(path)})"
+    _stage(duck, "t_securities", f"SELECT market, security_code, name, board, risk_level FROM {src}")
+    ctx.changes["securities"] = execute(
+        "INSERT INTO customers_security (market, security_code, name, board, risk_level) "
+        "SELECT market, security_code, name, board, risk_level FROM t_securities WHERE true "
+        "ON CONFLICT (market, security_code) DO UPDATE SET name = excluded.name, board = excluded.board, "
+        f"risk_level = excluded.risk_level WHERE {_changed('name', 'board', 'risk_level', target='customers_security')}"
+    )
+
+
+# --- master data -----------------------------------------------------------------------------------------
+
+CUSTOMER_COLUMNS = ("kind", "client_class", "name", "id_type", "id_number", "birth_date", "gender", "email",
+                    "address", "home_branch_id", "opened_on", "closed_on", "status", "investor_category")
+
+
+def _customers(ctx, duck) -> None:
+    path = ctx.staged("customers")
+    if not path:
+        return
+    src = f"read_parquet({sql_literal(path)})"
+    # Birth date and gender come from the resident ID (GB 11643): digits 7-14 and the parity of digit 17.
+    _stage(duck, "t_customers", f"""
+        SELECT customer_no, kind, client_class, name, id_type, id_number,
+               CASE WHEN id_type = 'resident_id' THEN strptime(substr(id_number, 7, 8), '%Y%m%d')::DATE END
+                   AS birth_date,
+               CASE WHEN id_type = 'resident_id'
+                    THEN CASE WHEN CAST(substr(id_number, 17, 1) AS INTEGER) % 2 = 1 THEN 'M' ELSE 'F' END
+                    ELSE '' END AS gender,
+               coalesce(email, '') AS email, coalesce(address, '') AS address, branch_code,
+               opened_on, closed_on, status, investor_category
+        FROM {src}""")
+    now = timezone.now()
+    columns = ", ".join(CUSTOMER_COLUMNS)
+    ctx.changes["customers"] = execute(
+        f"INSERT INTO customers_customer (customer_no, {columns}, risk_level, is_lowest_category, total_assets, "
+        "cash_balance, market_value, created_at, updated_at) "
+        "SELECT t.customer_no, t.kind, t.client_class, t.name, t.id_type, t.id_number, t.birth_date, t.gender, "
+        "t.email, t.address, b.id, t.opened_on, t.closed_on, t.status, t.investor_category, '', false, 0, 0, 0, "
+        "%s, %s FROM t_customers t JOIN org_branch b ON b.code = t.branch_code WHERE true "
+        "ON CONFLICT (customer_no) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in CUSTOMER_COLUMNS)
+        + ", updated_at = excluded.updated_at WHERE "
+        + _changed(*CUSTOMER_COLUMNS, target="customers_customer"),
+        [now, now],
+    )
+
+
+def _phones(ctx, duck) -> None:
+    path = ctx.staged("customers")
+    if not path:
+        return
+    src = f"read_parquet({sql_literal(path)})"
+    # Normalised like customers.identity.normalize_phone: mainland numbers as national significant numbers.
+    _stage(duck, "t_phones", f"""
+        WITH raw AS (
+            SELECT customer_no, mobile AS number, 'mobile' AS kind, true AS is_primary FROM {src}
+            WHERE mobile IS NOT NULL AND mobile <> ''
+            UNION ALL
+            SELECT customer_no, phone, 'home', false FROM {src} WHERE phone IS NOT NULL AND phone <> ''
+        ), cleaned AS (
+            SELECT customer_no, kind, is_primary,
+                   CASE WHEN starts_with(number, '+') AND NOT starts_with(number, '+86')
+                        THEN '+' || regexp_replace(number, '[^0-9]', '', 'g')
+                        ELSE regexp_replace(regexp_replace(regexp_replace(number, '[^0-9]', '', 'g'),
+                                            '^(0086|86)(1[3-9][0-9]{{9}})$', '\\2'), '^0', '') END AS number
+            FROM raw
+        )
+        SELECT customer_no, any_value(kind ORDER BY is_primary DESC) AS kind, bool_or(is_primary) AS is_primary, number
+        FROM cleaned GROUP BY customer_no, number""")
+    removed = execute(
+        "DELETE FROM customers_customerphone WHERE customer_id IN "
+        "(SELECT c.id FROM customers_customer c JOIN t_customers t ON t.customer_no = c.customer_no) "
+        "AND NOT EXISTS (SELECT 1 FROM t_phones p JOIN customers_customer c ON c.customer_no = p.customer_no "
+        "WHERE c.id = customers_customerphone.customer_id AND p.number = customers_customerphone.number)"
+    )
+    added = execute(
+        "INSERT INTO customers_customerphone (customer_id, number, kind, is_primary) "
+        "SELECT c.id, p.number, p.kind, p.is_primary FROM t_phones p "
+        "JOIN customers_customer c ON c.customer_no = p.customer_no WHERE true "
+        "ON CONFLICT (customer_id, number) DO UPDATE SET kind = excluded.kind, is_primary = excluded.is_primary "
+        f"WHERE {_changed('kind', 'is_primary', target='customers_customerphone')}"
+    )
+    ctx.changes["phones"] = removed + added
+
+
+def _accounts(ctx, duck) -> None:
+    path = ctx.staged("accounts")
+    if not path:
+        return
+    src = f"read_parquet({sql_literal(path)})"
+    _stage(duck, "t_accounts", f"""
+        SELECT account_type, coalesce(market, '') AS market, account_no, customer_no, currency, opened_on, status,
+               row_number() OVER (PARTITION BY customer_no, account_type ORDER BY opened_on, account_no) = 1
+                   AS is_primary
+        FROM {src}""")
+    capital = execute(
+        "INSERT INTO customers_capitalaccount (customer_id, account_no, currency, is_primary, opened_on, status) "
+        "SELECT c.id, a.account_no, a.currency, a.is_primary, a.opened_on, a.status FROM t_accounts a "
+        "JOIN customers_customer c ON c.customer_no = a.customer_no WHERE a.account_type = 'capital' "
+        "ON CONFLICT (account_no) DO UPDATE SET customer_id = excluded.customer_id, currency = excluded.currency, "
+        "is_primary = excluded.is_primary, opened_on = excluded.opened_on, status = excluded.status WHERE "
+        + _changed("customer_id", "currency", "is_primary", "opened_on", "status", target="customers_capitalaccount")
+    )
+    holder = execute(
+        "INSERT INTO customers_shareholderaccount (customer_id, market, account_no, opened_on) "
+        "SELECT c.id, a.market, a.account_no, a.opened_on FROM t_accounts a "
+        "JOIN customers_customer c ON c.customer_no = a.customer_no WHERE a.account_type = 'shareholder' "
+        "ON CONFLICT (market, account_no) DO UPDATE SET customer_id = excluded.customer_id, "
+        "opened_on = excluded.opened_on WHERE "
+        + _changed("customer_id", "opened_on", target="customers_shareholderaccount")
+    )
+    ctx.changes["accounts"] = capital + holder
+
+
+def _risk_assessments(ctx, duck) -> None:
+    path = ctx.staged("risk_assessments")
+    if not path:
+        return
+    src = f"read_parquet({sql_literal(path)})"
+    # The newest assessment per client wins; expiry follows the configured validity.
+    days = int(settings.RISK_ASSESSMENT_VALIDITY_DAYS)
+    _stage(duck, "t_risk", f"""
+        SELECT customer_no, risk_level, score, lowest_category, assessed_on,
+               CAST(assessed_on + INTERVAL {days} DAY AS DATE) AS expires_on
+        FROM {src}
+        QUALIFY row_number() OVER (PARTITION BY customer_no ORDER BY assessed_on DESC) = 1""")
+    match = "t_risk.customer_no = customers_customer.customer_no"
+    ctx.changes["risk_assessments"] = execute(
+        "UPDATE customers_customer SET risk_level = t_risk.risk_level, risk_score = t_risk.score, "
+        "is_lowest_category = t_risk.lowest_category, risk_assessed_on = t_risk.assessed_on, "
+        "risk_expires_on = t_risk.expires_on FROM t_risk "
+        f"WHERE {match} AND (customers_customer.risk_assessed_on IS NULL "
+        "OR t_risk.assessed_on >= customers_customer.risk_assessed_on) AND ("
+        + " OR ".join(distinct(f"customers_customer.{a}", f"t_risk.{b}") for a, b in (
+            ("risk_level", "risk_level"), ("risk_score", "score"), ("is_lowest_category", "lowest_category"),
+            ("risk_assessed_on", "assessed_on")))
+        + ")"
+    )
+
+
+def _permission_changes(ctx, duck) -> None:
+    path = ctx.staged("permission_changes")
+    if not path:
+        return
+    src = f"read_parquet({sql_literal(path)})"
+    _stage(duck, "t_perms", f"""
+        SELECT customer_no, permission, action, changed_on FROM {src}
+        QUALIFY row_number() OVER (PARTITION BY customer_no, permission ORDER BY changed_on DESC) = 1""")
+    granted = execute(
+        "INSERT INTO customers_tradingpermission (customer_id, kind, granted_on, revoked_on) "
+        "SELECT c.id, p.permission, p.changed_on, NULL FROM t_perms p "
+        "JOIN customers_customer c ON c.customer_no = p.customer_no WHERE p.action = 'grant' "
+        "ON CONFLICT (customer_id, kind) DO UPDATE SET granted_on = excluded.granted_on, revoked_on = NULL WHERE "
+        + _changed("granted_on", target="customers_tradingpermission")
+        + " OR customers_tradingpermission.revoked_on IS NOT NULL"
+    )
+    revoked = execute(
+        "UPDATE customers_tradingpermission SET revoked_on = (SELECT p.changed_on FROM t_perms p "
+        "JOIN customers_customer c ON c.customer_no = p.customer_no WHERE p.action = 'revoke' "
+        "AND c.id = customers_tradingpermission.customer_id AND p.permission = customers_tradingpermission.kind) "
+        "WHERE revoked_on IS NULL AND EXISTS (SELECT 1 FROM t_perms p JOIN customers_customer c "
+        "ON c.customer_no = p.customer_no WHERE p.action = 'revoke' AND c.id = customers_tradingpermission.customer_id "
+        "AND p.permission = customers_tradingpermission.kind)"
+    )
+    ctx.changes["permission_changes"] = granted + revoked
+
+
+# --- facts -----------------------------------------------------------------------------------------------
+
+def _facts(ctx, duck) -> None:
+    """Each fact file becomes one new version per date, then the versions are published."""
+    for entity in FACT_ENTITIES:
+        path = ctx.staged(entity)
+        if not path:
+            continue
+        src = f"read_parquet({sql_literal(path)})"
+        incoming = lake_root() / entity / f".incoming-{ctx.version}"
+        shutil.rmtree(incoming, ignore_errors=True)
+        incoming.parent.mkdir(parents=True, exist_ok=True)
+        duck.execute(
+            f"COPY (SELECT * FROM {src} ORDER BY date, customer_no) TO {sql_literal(incoming)} "
+            f"(FORMAT parquet, PARTITION_BY (date), WRITE_PARTITION_COLUMNS true, COMPRESSION zstd, "
+            f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}, OVERWRITE_OR_IGNORE true)"
+        )
+        counts = duck.execute(f"SELECT date, count(*) FROM {src} GROUP BY date ORDER BY date").fetchall()
+        for day, rows in counts:
+            files = sorted((incoming / f"date={day.isoformat()}").glob("*.parquet"))
+            target = version_dir(entity, day, ctx.version)
+            target.mkdir(parents=True, exist_ok=True)
+            for i, file in enumerate(files):
+                file.rename(target / f"part-{i}.parquet")
+            relative = str((target / "part-*.parquet").relative_to(lake_root()))
+            previous = publish(entity, day, relative, rows, ctx.version)
+            if previous and previous != relative:
+                ctx.replaced_paths.append(previous)
+        shutil.rmtree(incoming, ignore_errors=True)
+        ctx.changes[entity] = sum(rows for _, rows in counts)
+        ctx.progress(f"{entity}: {ctx.changes[entity]:,} rows in {len(counts)} partitions")
+
+
+def _latest_assets(ctx, duck) -> None:
+    """Copy the business date's asset snapshot onto clients; a client absent from it holds nothing."""
+    path = ctx.staged("asset_snapshots")
+    if not path:
+        return
+    src = f"read_parquet({sql_literal(path)})"
+    business_date = date.fromisoformat(ctx.manifest.business_date)
+    _stage(duck, "t_assets", f"""
+        SELECT customer_no, total_assets, cash, market_value FROM {src}
+        WHERE date = DATE '{business_date.isoformat()}'""")
+    updated = execute(
+        "UPDATE customers_customer SET total_assets = t_assets.total_assets, cash_balance = t_assets.cash, "
+        "market_value = t_assets.market_value, assets_as_of = %s FROM t_assets "
+        "WHERE t_assets.customer_no = customers_customer.customer_no AND "
+        "(customers_customer.assets_as_of IS NULL OR customers_customer.assets_as_of <= %s) AND ("
+        + " OR ".join(distinct(f"customers_customer.{a}", f"t_assets.{b}") for a, b in (
+            ("total_assets", "total_assets"), ("cash_balance", "cash"), ("market_value", "market_value")))
+        + f" OR {distinct('customers_customer.assets_as_of', '%s')})",
+        [business_date, business_date, business_date],
+    )
+    emptied = execute(
+        "UPDATE customers_customer SET total_assets = 0, cash_balance = 0, market_value = 0, assets_as_of = %s "
+        "WHERE (assets_as_of IS NULL OR assets_as_of < %s) "
+        "AND NOT EXISTS (SELECT 1 FROM t_assets WHERE t_assets.customer_no = customers_customer.customer_no)",
+        [business_date, business_date],
+    )
+    ctx.changes["latest_assets"] = updated + emptied
+
+
+def _holdings(ctx, duck) -> None:
+    """Holdings are the business date's positions, replacing the previous day's."""
+    path = ctx.staged("positions")
+    if not path:
+        return
+    src = f"read_parquet({sql_literal(path)})"
+    business_date = date.fromisoformat(ctx.manifest.business_date)
+    _stage(duck, "t_positions", f"""
+        SELECT customer_no, market, security_code, quantity, cost_price, market_value FROM {src}
+        WHERE date = DATE '{business_date.isoformat()}'""")
+    removed = execute("DELETE FROM customers_holding WHERE as_of <= %s", [business_date])
+    added = execute(
+        "INSERT INTO customers_holding (customer_id, market, security_code, security_name, quantity, cost_price, "
+        "market_value, as_of) SELECT c.id, p.market, p.security_code, coalesce(s.name, p.security_code), "
+        "p.quantity, p.cost_price, p.market_value, %s FROM t_positions p "
+        "JOIN customers_customer c ON c.customer_no = p.customer_no "
+        "LEFT JOIN customers_security s ON s.market = p.market AND s.security_code = p.security_code",
+        [business_date],
+    )
+    ctx.changes["holdings"] = added if removed == added else removed + added

@@ -1,0 +1,23 @@
+"""Running the real `brokerdesk` command in its own process against the test database."""
+
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+from django.db import connection
+
+
+def database_url_of_test_db() -> str:
+    """DATABASE_URL for a child process; it sees committed data only (use transactional tests)."""
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(settings_dict['NAME']).resolve()}"
+    user = quote(settings_dict.get("USER") or "")
+    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgresql://{user}{password}@{host}{port}/{settings_dict['NAME']}"
+
+
+def brokerdesk_command() -> str:
+    return str(Path(sys.executable).parent / "brokerdesk")
