@@ -103,7 +103,16 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'brokerdesk.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A pool, not persistent connections: under ASGI every request runs in its own thread, so
+    # CONN_MAX_AGE would open (and strand) one connection per request until PostgreSQL refuses more.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("BROKERDESK_DB_POOL_MIN", 2)),
+        "max_size": int(os.environ.get("BROKERDESK_DB_POOL_MAX", 20)),
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
