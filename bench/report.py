@@ -1,0 +1,314 @@
+"""Write docs/benchmarks.md from the benchmark results (JSON) and a description of this machine.
+
+    python -m bench.report [--results var/bench/results] [--out docs/benchmarks.md]
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_P99_MS = 10.0
+BASELINE = ROOT / "bench" / "screen_pop" / "baseline.json"
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    system = platform.platform()
+    try:
+        info = dict(
+            line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line
+        )
+        system = f"{info.get('PRETTY_NAME', '').strip(chr(34))}, Linux {platform.release()}"
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram": ram, "os": system,
+            "python": platform.python_version()}
+
+
+def _size(n: int | None) -> str:
+    if not n:
+        return "–"
+    return f"{n / 1024**3:.2f} GiB" if n >= 1024**3 else f"{n / 1024**2:.0f} MiB"
+
+
+def _verdict(p99: float) -> str:
+    return "met" if p99 <= TARGET_P99_MS else "**missed**"
+
+
+def _load_text(load: dict) -> str:
+    seconds = load["seconds"]
+    steps = ", ".join(f"{k.replace('_', ' ')} {v} s" for k, v in seconds.items() if k != "total")
+    text = f"{seconds['total']} s ({steps})"
+    if load.get("reused"):
+        text += f"; loaded {load['loaded_at'][:10]}, reused by this run"
+    return text
+
+
+def render(results: list[dict], baseline: dict | None) -> str:
+    m = machine()
+    done = [r for r in results if not r.get("skipped")]
+    skipped = [r for r in results if r.get("skipped")]
+    versions: dict = {}
+    for r in done:
+        versions.update(r["versions"])
+    when = max((r["measured_at"] for r in done), default=datetime.now(UTC).isoformat(timespec="seconds"))
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`scripts/run-bench`); do not edit by hand, run it again. Benchmarks are not "
+        "tests: nothing here fails a build, the figures are for reading and comparing.",
+        "",
+        f"Measured {when.replace('T', ' ')} at commit {', '.join(sorted({r['commit'] for r in done})) or '–'}.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| CPU | {m['cpu']} |",
+        f"| cores | {m['cores']} |",
+        f"| RAM | {m['ram']} |",
+        f"| OS | {m['os']} |",
+        f"| Python | {m['python']} |",
+    ]
+    if "postgresql" in versions:
+        lines.append(f"| PostgreSQL | {versions['postgresql']} (server defaults, shared_buffers "
+                     f"{versions.get('shared_buffers', '?')}) |")
+    if "sqlite" in versions:
+        lines.append(f"| SQLite | {versions['sqlite']} (WAL, as the application configures it) |")
+    lines.append(f"| Django, uvicorn | {versions.get('django', '?')}, {versions.get('uvicorn', '?')} |")
+    phases = ("before", "in_process", "http", "after")
+    loads = ["{}: {}".format(r["db"], " → ".join(str(r["loadavg"][p][0]) for p in phases if p in r["loadavg"]))
+             for r in done]
+    lines.append(f"| load average (1 min): start, in-process, HTTP, end | {'; '.join(loads)} |")
+    busy = any(max(v[0] for v in r["loadavg"].values()) > (m["cores"] or 1) for r in done)
+    if busy:
+        lines += ["", "> The load average shows other work (other test and benchmark runs) sharing this machine's "
+                  f"{m['cores']} cores during the measurements: every figure below is slower and noisier than on an "
+                  "idle machine, the tails most of all. Run `make bench` on a quiet machine for reference figures."]
+    lines += _screen_pop(done, skipped, baseline)
+    lines += _reproduce()
+    return "\n".join(lines) + "\n"
+
+
+def _screen_pop(done: list[dict], skipped: list[dict], baseline: dict | None) -> list[str]:
+    lines = [
+        "",
+        "## screen_pop: caller number → customer card, 3 million clients",
+        "",
+        "`GET /api/v1/customers/lookup?phone=<caller number>` as a call-center agent (center scope, bearer token "
+        "with scope `customers:read`): token check, permission, scoping, the phone index, the masked card, JSON. "
+        "Half the phones belong to a client (one in 20 is a family number that pops up two cards), half to "
+        "nobody. **Target: p99 server time ≤ 10 ms.**",
+        "",
+    ]
+    for r in skipped:
+        lines += [f"{r['db']}: skipped ({r['skipped']}).", ""]
+    if not done:
+        return lines
+    lines += [
+        "### Data",
+        "",
+        "| | " + " | ".join(r["db"] for r in done) + " |",
+        "|---|" + "---|" * len(done),
+        "| clients | " + " | ".join(f"{r['data']['customers']:,}" for r in done) + " |",
+        "| phone rows | " + " | ".join(f"{r['data']['phones']:,}" for r in done) + " |",
+        "| branches | " + " | ".join(str(r["data"]["branches"]) for r in done) + " |",
+        "| database size | " + " | ".join(_size(r["data"].get("database_bytes")) for r in done) + " |",
+        "| load time | " + " | ".join(_load_text(r["load"]) for r in done) + " |",
+        "",
+        "Clients are individuals with valid resident IDs (GB 11643 check digits, from `synth.people`) and unique "
+        "mainland mobiles; the loader streams them with `COPY … FREEZE` on PostgreSQL and `executemany` in "
+        "500,000-row transactions on SQLite, with the secondary indexes and constraints dropped during the load "
+        "and rebuilt from the migrated definitions, then `VACUUM ANALYZE` / `ANALYZE`.",
+        "",
+        "### Server time (in-process)",
+        "",
+        "The full Django request (all middleware, ninja, auth, view, JSON) through `django.test.Client`, plus the "
+        "end-of-request connection housekeeping a server does; "
+        f"{done[0]['server_time']['warmup']} warm-up requests, then existing and unknown phones interleaved.",
+        "",
+        "| database | phone | requests | p50 ms | p90 ms | p99 ms | max ms | p99 ≤ 10 ms | queries/request |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in done:
+        st = r["server_time"]
+        for kind, label in (("hit", "exists"), ("miss", "unknown")):
+            s = st[kind]
+            lines.append(f"| {r['db']} | {label} | {s['n']:,} | {s['p50_ms']:.2f} | {s['p90_ms']:.2f} | "
+                         f"{s['p99_ms']:.2f} | {s['max_ms']:.2f} | {_verdict(s['p99_ms'])} | "
+                         f"{_queries(st, kind)} |")
+    with_http = [r for r in done if r.get("http")]
+    if with_http:
+        h0 = with_http[0]["http"]
+        lines += [
+            "",
+            "### Requests/s over HTTP",
+            "",
+            f"`uvicorn brokerdesk.asgi:application` with {h0['workers']} worker processes on 127.0.0.1, driven by "
+            f"{'`wrk`' if h0['driver'] == 'wrk' else 'the Python fallback driver (wrk not installed; a lower bound)'}"
+            f" from a separate process with keep-alive connections, {h0['seconds']} s per row, after a warm-up. "
+            "Client and server share the same cores. Latencies are as the client sees them: with "
+            f"{h0['connections']} connections on {h0['workers']} workers they include queueing; the one-connection "
+            "row is the latency of a single screen-pop through the real server. Errors are non-2xx answers and "
+            "socket errors.",
+            "",
+            "| database | phone | requests/s | requests | p50 ms | p99 ms | max ms | errors |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in with_http:
+            rows = [("hit", f"exists, {h0['connections']} connections"),
+                    ("miss", f"unknown, {h0['connections']} connections"),
+                    ("hit_one_connection", "exists, 1 connection")]
+            for kind, label in rows:
+                s = r["http"].get(kind)
+                if not s:
+                    continue
+                errors = sum(s["errors"].values())
+                lines.append(f"| {r['db']} | {label} | {s['rps']:,.0f} | {s['requests']:,} | {s['p50_ms']:.2f} | "
+                             f"{s['p99_ms']:.2f} | {s['max_ms']:.2f} | {errors} |")
+        lines += _http_notes(with_http)
+    if baseline:
+        lines += _baseline(done, baseline)
+    lines += _plans(done)
+    return lines
+
+
+def _http_notes(with_http: list[dict]) -> list[str]:
+    """What the server side showed during the HTTP runs: connections opened, errors logged."""
+    lines = []
+    for r in with_http:
+        http = r["http"]
+        measured = sum(http[k]["requests"] for k in ("hit", "miss", "hit_one_connection") if http.get(k))
+        sessions = http.get("db_sessions")
+        if sessions is not None:
+            lines += ["", f"{r['db']}: the server opened {sessions:,} database sessions for {measured:,} measured "
+                      "requests (plus warm-up)."]
+            if sessions >= measured / 2:
+                lines[-1] += (" That is one connection per request: under ASGI Django runs each request's sync code "
+                              "in a thread of its own, so a persistent connection (`CONN_MAX_AGE`) is never reused "
+                              "and stays open until its thread is collected. Each request pays a PostgreSQL "
+                              "connection (a backend process, authentication, cold catalog caches), and under load "
+                              "the leftover connections reach `max_connections`.")
+        errors = http.get("server_errors") or {}
+        if errors.get("internal_server_errors"):
+            lines += ["", f"{r['db']}: the server logged {errors['internal_server_errors']:,} internal server "
+                      f"errors, {errors.get('too_many_clients', 0):,} of them PostgreSQL refusing a connection "
+                      "(`too many clients already`)."]
+    return lines
+
+
+def _queries(server_time: dict, kind: str) -> str:
+    key = "queries_per_request" if kind == "hit" else "queries_per_request_miss"
+    return str(server_time.get(key, "?"))
+
+
+def _baseline(done: list[dict], baseline: dict) -> list[str]:
+    lines = [
+        "",
+        "### Against the baseline",
+        "",
+        f"`bench/screen_pop/baseline.json`: {baseline.get('note', '')}",
+        "",
+        "| database | phone | server p50 ms | server p99 ms | requests/s | queries/request | load average during "
+        "the in-process run |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in done:
+        before = baseline.get("results", {}).get(r["db"])
+        if not before:
+            continue
+        for kind, label in (("hit", "exists"), ("miss", "unknown")):
+            rps_then = before.get("http", {}).get(kind, {}).get("rps")
+            rps_now = (r.get("http") or {}).get(kind, {}).get("rps")
+            rps = f"{rps_then:,.0f} → {rps_now:,.0f}" if rps_then and rps_now else "–"
+            then, now = before["server_time"], r["server_time"]
+            load_then = (before.get("loadavg") or {}).get("in_process", ["?"])[0]
+            load_now = r["loadavg"].get("in_process", ["?"])[0]
+            lines.append(f"| {r['db']} | {label} | {then[kind]['p50_ms']:.2f} → {now[kind]['p50_ms']:.2f} | "
+                         f"{then[kind]['p99_ms']:.2f} → {now[kind]['p99_ms']:.2f} | {rps} | "
+                         f"{_queries(then, kind)} → {_queries(now, kind)} | "
+                         f"{load_then} → {load_now} |")
+    return lines
+
+
+def _plans(done: list[dict]) -> list[str]:
+    lines = ["", "### The queries of one request, and their plans", ""]
+    for r in done:
+        lines += [f"{r['db']}: {len(r['queries'])} queries.", ""]
+        for p in r["plans"]:
+            lines += ["```sql", p["sql"], "```", "```", p["plan"], "```", ""]
+    return lines
+
+
+def _reproduce() -> list[str]:
+    return [
+        "## How to reproduce",
+        "",
+        "```sh",
+        "make bench                      # setup, then scripts/run-bench: every benchmark, both databases",
+        "scripts/run-bench --reload      # load the benchmark databases again instead of reusing them",
+        ".venv/bin/python -m bench.screen_pop --db sqlite --customers 100000 --seconds 5   # one quick run",
+        "```",
+        "",
+        "- PostgreSQL: `BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/brokerdesk_bench`); "
+        "the database is dropped and created by the benchmark, then migrated. Unreachable PostgreSQL is skipped "
+        "unless `REQUIRE_POSTGRES=1`.",
+        "- SQLite: `var/bench/screen_pop.sqlite3` (under `BROKERDESK_VAR_DIR`, default `var/bench`).",
+        "- A loaded database is reused when it already holds the requested clients (a load record in table "
+        "`bench_screen_pop` and `COUNT(*)` agree); `--reload` forces a new load.",
+        "- The load generator is installed by `scripts/run-bench` (`apt-get install wrk`) when it can be; without "
+        "it a Python driver is used and named in the figures.",
+        "- Raw figures: `var/bench/results/*.json`. `scripts/run-bench --save-baseline NOTE` stores them as "
+        "`bench/screen_pop/baseline.json`, the reference the report compares with.",
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--results", type=Path, default=ROOT / "var" / "bench" / "results")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--save-baseline", metavar="NOTE", help="store these results as the baseline, with a note")
+    args = parser.parse_args()
+    order = {"PostgreSQL": 0, "SQLite": 1}
+    results = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("screen_pop-*.json"))),
+                     key=lambda r: order.get(r["db"], 9))
+    if not results:
+        print(f"no results in {args.results}", file=sys.stderr)
+        return 1
+    if args.save_baseline:
+        BASELINE.write_text(json.dumps({
+            "note": args.save_baseline,
+            "results": {r["db"]: {"measured_at": r["measured_at"], "commit": r["commit"],
+                                  "server_time": r["server_time"], "http": r["http"], "loadavg": r["loadavg"]}
+                        for r in results if not r.get("skipped")},
+        }, indent=2, ensure_ascii=False) + "\n")
+        print(f"baseline saved to {BASELINE.relative_to(ROOT)}")
+    baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else None
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render(results, baseline))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

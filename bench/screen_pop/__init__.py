@@ -1,0 +1,1 @@
+"""bench/screen_pop: the screen-pop lookup (caller phone number -> customer card) with 3 million clients."""
