@@ -16,7 +16,7 @@ them; an ASOF join over the rejected line numbers maps ordinals back to data-row
 
 GBK files are transcoded to UTF-8 in the work folder first (DuckDB's CSV reader knows only UTF-8, UTF-16 and
 Latin-1 without the encodings extension, which an offline install cannot load): streamed in 16 MB chunks,
-pure-ASCII chunks copied as they are.
+pure-ASCII chunks copied as they are; an all-ASCII file (trades: codes and numbers) is read as it is.
 """
 
 # SQL here is assembled from the contract's names and literals quoted by sqlchecks.q, never from user input.
@@ -39,7 +39,9 @@ from .sqlchecks import duck_type, ident, parquet_type_ok, q, text_format
 CHUNK = 16 << 20
 CSV_BUFFER_SIZE: int | None = None  # DuckDB's read_csv buffer_size; tests make it small to force parallel scans
 SNIFF = 4 << 20
-COPY_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
+# Snappy without dictionaries: the cheapest to write (the writer is the slowest stage of a clean pass); staging
+# is temporary, and apply rewrites the data in its own layout.
+COPY_OPTIONS = "FORMAT parquet, COMPRESSION snappy, DICTIONARY_SIZE_LIMIT 0"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
@@ -78,10 +80,6 @@ class Staged:
         return bool(self.view)
 
 
-def _contract_columns(entity: contract.Entity) -> list[contract.Column]:
-    return list(entity.columns)
-
-
 def _file_error(staged: Staged, field_: str, value: object, reason: str, label: str = "") -> None:
     staged.findings.append(single(batch_error(staged.file, None, field_, value, reason), label))
 
@@ -99,6 +97,16 @@ def sniff_encoding(path: Path) -> str:
         except UnicodeDecodeError:
             continue
     return "utf-8"
+
+
+def is_ascii(path: Path) -> bool:
+    """True when every byte is ASCII (then GBK and UTF-8 agree and no transcoding is needed); stops at the first
+    chunk that is not."""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            if not chunk.isascii():
+                return False
+    return True
 
 
 def transcode_gbk(source: Path, target: Path) -> BatchError | None:
@@ -298,7 +306,6 @@ def _diagnose_csv(con, staged: Staged, source: Path, original: Path, encoding: s
     """)
     staged.rows = accepted + con.execute(f"SELECT count(*) FROM {rejects}_lines").fetchall()[0][0]
     kinds = dict(con.execute(f"SELECT kind, count(*) FROM {rejects}_lines GROUP BY kind").fetchall())
-    bad_values = []
     if not kinds:
         typed = [c for c in entity.columns if c.type != "text"]
         counts = con.execute(
@@ -454,7 +461,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, manifest: contract.Manifest, mfil
         return staged
     encoding = manifest.encoding or sniff_encoding(original)
     source = original
-    if encoding == "gbk":
+    if encoding == "gbk" and not is_ascii(original):  # codes and numbers only (trades): nothing to transcode
         source = work / f"{tag}.utf8.csv"
         problem = transcode_gbk(original, source)
         if problem is not None:

@@ -146,6 +146,7 @@ def validate_batch(batch_dir: Path, staging_dir: Path, known: KnownKeys, *,
         "preserve_insertion_order": True,
         "threads": os.cpu_count() or 1,
     })
+    con.execute("SET enable_progress_bar = false")
     try:
         staged: dict[str, Staged] = {}
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -295,6 +296,10 @@ class _Rules:
             if bad:
                 missing = f"({missing} AND {bad} IS NULL)"
             rules.append(_RowRule(column.name, "required value is missing", missing, "''"))
+        max_length = getattr(column, "max_length", 0)  # once the contract carries the database's lengths
+        if max_length and column.type == "text":
+            rules.append(_RowRule(column.name, f"longer than {max_length} characters",
+                                  f"length({c}) > {int(max_length)}", c))
         if column.choices:
             listed = ", ".join(q(choice) for choice in column.choices)
             rules.append(_RowRule(column.name, f"not one of: {', '.join(column.choices)}",

@@ -5,6 +5,7 @@ refused for exactly that reason and nothing else. No database: pure validation.
 """
 
 import csv
+import hashlib
 import io
 from datetime import date
 
@@ -18,6 +19,7 @@ from brokerdesk.intake.tests.batchkit import (
     read_manifest_json,
     refresh_manifest,
     sample_rows,
+    write_csv,
     write_known_keys,
     write_manifest_json,
     write_parquet,
@@ -98,10 +100,7 @@ def test_it_rejects_bytes_that_are_not_gbk_in_a_file_declared_gbk(tmp_path):
 
 def test_it_rejects_utf8_chinese_in_a_file_declared_gbk(tmp_path):
     batch = build_batch(tmp_path / "b", encoding="gbk")
-    rows = sample_rows()
-    from brokerdesk.intake.tests.batchkit import write_csv
-
-    write_csv(batch / "centers.csv", "centers", rows["centers"], "utf-8")
+    write_csv(batch / "centers.csv", "centers", sample_rows()["centers"], "utf-8")
     refresh_manifest(batch)
 
     [(file, row, field, _value, reason)] = errors_of(validate(batch, tmp_path))
@@ -371,7 +370,7 @@ def test_it_rejects_a_row_count_mismatch(tmp_path):
 def test_it_rejects_a_checksum_mismatch(tmp_path):
     batch = build_batch(tmp_path / "b")
     rewrite(batch / "trades.csv", lambda text: text.replace("10010.00", "10011.00"))  # the manifest is not refreshed
-    actual = __import__("hashlib").sha256((batch / "trades.csv").read_bytes()).hexdigest()
+    actual = hashlib.sha256((batch / "trades.csv").read_bytes()).hexdigest()
     listed = next(f for f in read_manifest_json(batch)["files"] if f["entity"] == "trades")["sha256"]
 
     assert errors_of(validate(batch, tmp_path)) == [

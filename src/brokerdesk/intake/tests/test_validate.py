@@ -2,6 +2,7 @@
 numbers in files read in parallel, the error cap, the staged schema, the report. No database."""
 
 import csv
+import dataclasses
 import json
 import random
 from datetime import date
@@ -410,3 +411,19 @@ def test_manifest_round_trips_extra_keys(tmp_path):
 
     assert result.ok and result.manifest.extra == {"source": "UF2.0"}
     assert json.loads((batch / "manifest.json").read_text(encoding="utf-8"))["source"] == "UF2.0"
+
+
+@dataclasses.dataclass(frozen=True)
+class _SizedColumn(contract.Column):
+    max_length: int = 0
+
+
+def test_it_checks_text_lengths_when_the_contract_gives_them(tmp_path, monkeypatch):
+    centers = contract.ENTITY_BY_NAME["centers"]
+    sized = tuple(_SizedColumn(**{f.name: getattr(c, f.name) for f in dataclasses.fields(c)},
+                               max_length=6 if c.name == "name" else 0) for c in centers.columns)
+    monkeypatch.setitem(contract.ENTITY_BY_NAME, "centers", dataclasses.replace(centers, columns=sized))
+
+    assert triples(run(build_batch(tmp_path / "b"), tmp_path)) == [
+        ("centers.csv", 2, "name", "longer than 6 characters"),
+    ]
