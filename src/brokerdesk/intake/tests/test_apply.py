@@ -105,3 +105,13 @@ def test_it_keeps_assets_as_of_the_newest_date_when_an_older_batch_arrives(tmp_p
     customer = Customer.objects.get(customer_no=rows["customers"][0]["customer_no"])
     assert customer.assets_as_of == batchkit.BUSINESS_DATE
     assert customer.assets_as_of - timedelta(days=1) < date.today()
+
+
+def test_it_rejects_a_value_longer_than_the_database_holds_before_applying(tmp_path):
+    rows = batchkit.sample_rows()
+    rows["customers"][0]["name"] = "张" * 121  # customers_customer.name holds 120
+    batch = _run(batchkit.build_batch(tmp_path / "long", rows))[0].batch
+    assert batch.status == BatchStatus.REJECTED
+    assert [e["field"] for e in batch.errors_sample] == ["name"]
+    assert "longer than 120" in batch.errors_sample[0]["reason"]
+    assert Customer.objects.count() == 0

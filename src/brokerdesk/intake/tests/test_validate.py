@@ -413,15 +413,10 @@ def test_manifest_round_trips_extra_keys(tmp_path):
     assert json.loads((batch / "manifest.json").read_text(encoding="utf-8"))["source"] == "UF2.0"
 
 
-@dataclasses.dataclass(frozen=True)
-class _SizedColumn(contract.Column):
-    max_length: int = 0
-
-
 def test_it_checks_text_lengths_when_the_contract_gives_them(tmp_path, monkeypatch):
     centers = contract.ENTITY_BY_NAME["centers"]
-    sized = tuple(_SizedColumn(**{f.name: getattr(c, f.name) for f in dataclasses.fields(c)},
-                               max_length=6 if c.name == "name" else 0) for c in centers.columns)
+    sized = tuple(dataclasses.replace(c, max_length=6 if c.name == "name" else c.max_length)
+                  for c in centers.columns)
     monkeypatch.setitem(contract.ENTITY_BY_NAME, "centers", dataclasses.replace(centers, columns=sized))
 
     assert triples(run(build_batch(tmp_path / "b"), tmp_path)) == [

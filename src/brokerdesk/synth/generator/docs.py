@@ -80,6 +80,10 @@ def _allowed(column: Column) -> str:
     return "; ".join(parts)
 
 
+def _length(column: Column) -> str:
+    return f", at most {column.max_length} characters" if column.max_length else ""
+
+
 def _entity_section(entity: Entity) -> list[str]:
     lines = [f"### {entity.name}", "", entity.description, ""]
     lines.append(f"- Role: {ROLE_TEXT[entity.role]}.")
@@ -92,7 +96,7 @@ def _entity_section(entity: Entity) -> list[str]:
     lines.append("|---|---|---|---|---|---|---|")
     for number, column in enumerate(entity.columns, start=1):
         lines.append(
-            f"| {number} | `{column.name}` | {column.type} | {'yes' if column.required else 'no'} | "
+            f"| {number} | `{column.name}` | {column.type}{_length(column)} | {'yes' if column.required else 'no'} | "
             f"{_cell(_allowed(column))} | {f'`{column.references}`' if column.references else ''} | "
             f"{_cell(column.description)} |"
         )
