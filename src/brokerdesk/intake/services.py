@@ -8,6 +8,7 @@ interrupted ones. The same batch twice changes nothing: its manifest fingerprint
 import fcntl
 import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -178,6 +179,7 @@ def _run_one(actor, folder: Path, progress: Progress) -> RunResult:
         with transaction.atomic():
             progress(f"{folder.name}: applying")
             changes = apply_batch(context)
+            _crash_test_pause("before_commit", progress)
             _finish(batch, BatchStatus.APPLIED, started, changes=changes,
                     message=f"applied in {time.monotonic() - started:.1f} s")
             audit_record(actor=actor, actor_username=username, action="intake.apply", object_type="intake_batch",
@@ -193,6 +195,15 @@ def _run_one(actor, folder: Path, progress: Progress) -> RunResult:
     shutil.rmtree(staging, ignore_errors=True)
     progress(f"{folder.name}: applied in {batch.duration_seconds:.1f} s")
     return RunResult(batch)
+
+
+def _crash_test_pause(point: str, progress: Progress) -> None:
+    """A failpoint for the crash tests: BROKERDESK_INTAKE_PAUSE_AT=before_commit:SECONDS holds the run at that
+    point (everything written, nothing committed) so a test can SIGKILL it there. Unset in normal runs."""
+    name, _, seconds = os.environ.get("BROKERDESK_INTAKE_PAUSE_AT", "").partition(":")
+    if name == point:
+        progress(f"pausing at {point} for the crash test")
+        time.sleep(float(seconds or 60))
 
 
 def _parse_date(value) -> date | None:

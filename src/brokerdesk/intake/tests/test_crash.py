@@ -33,7 +33,7 @@ def _state(lake: Path) -> tuple:
 
 
 def _big_batch(folder: Path) -> Path:
-    """Enough trades that applying takes a while: the kill lands inside the apply, not after it."""
+    """A batch with real volume (300k trades), so the kill interrupts substantial uncommitted work."""
     rows = batchkit.sample_rows()
     template = rows["trades"][0]
     rows["trades"] = [{**template, "trade_id": f"K{i:07d}"} for i in range(300_000)]
@@ -59,16 +59,19 @@ def test_it_survives_a_sigkill_while_applying_and_completes_on_rerun(tmp_path, s
     assert before[0] and before[4]
 
     second = _big_batch(tmp_path / "second")
-    process = _start(second, env)
+    # Held just before commit: every row and lake file of the batch is written, nothing is committed.
+    process = _start(second, {**env, "BROKERDESK_INTAKE_PAUSE_AT": "before_commit:120"})
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if IntakeBatch.objects.filter(status=BatchStatus.APPLYING).exists():
+        line = process.stdout.readline()
+        assert line or process.poll() is None, "the intake ended before reaching the pause"
+        if "pausing at before_commit" in line:
             break
-        assert process.poll() is None, process.stdout.read()
-        time.sleep(0.02)
     else:
-        pytest.fail("the intake never started applying")
-    time.sleep(0.3)  # well inside the apply: staging, COPY and lake writes take seconds for this batch
+        pytest.fail("the intake never reached the point before commit")
+    published_before = {str((lake / p).parent) for *_, p, _ in before[4]}
+    written = {str(d) for d in lake.glob("trades/date=*/v=*")} - published_before
+    assert written, "the new lake version should be written (unpublished) when the process is killed"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
