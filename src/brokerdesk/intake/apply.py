@@ -44,6 +44,12 @@ def sql_literal(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def _source(ctx: ApplyContext, entity: str) -> str | None:
+    """The DuckDB source of an entity's staged file, or None when the batch has no such file."""
+    path = ctx.staged(entity)
+    return f"read_parquet({sql_literal(path)})" if path else None
+
+
 def _changed(*columns: str, target: str) -> str:
     return " OR ".join(distinct(f"{target}.{c}", f"excluded.{c}") for c in columns)
 
@@ -65,10 +71,9 @@ def apply_batch(ctx: ApplyContext) -> dict[str, int]:
 # --- reference data -------------------------------------------------------------------------------------
 
 def _centers(ctx, duck) -> None:
-    path = ctx.staged("centers")
-    if not path:
+    src = _source(ctx, "centers")
+    if not src:
         return
-    src = f"read_parquet({sql_literal(path)})"
     company = Company.objects.order_by("pk").first() or Company.objects.create(name=settings.COMPANY_NAME)
     _stage(duck, "t_centers", f"SELECT center_code, name, kind, province FROM {src}")
     ctx.changes["centers"] = execute(
@@ -81,10 +86,9 @@ def _centers(ctx, duck) -> None:
 
 
 def _branches(ctx, duck) -> None:
-    path = ctx.staged("branches")
-    if not path:
+    src = _source(ctx, "branches")
+    if not src:
         return
-    src = f"read_parquet({sql_literal(path)})"
     company = Company.objects.order_by("pk").first() or Company.objects.create(name=settings.COMPANY_NAME)
     _stage(duck, "t_branches", f"SELECT * FROM {src}")
     changed = execute(
@@ -108,10 +112,9 @@ def _branches(ctx, duck) -> None:
 
 
 def _securities(ctx, duck) -> None:
-    path = ctx.staged("securities")
-    if not path:
+    src = _source(ctx, "securities")
+    if not src:
         return
-    src = f"read_parquet({sql_literal(path)})"
     _stage(duck, "t_securities", f"SELECT market, security_code, name, board, risk_level FROM {src}")
     ctx.changes["securities"] = execute(
         "INSERT INTO customers_security (market, security_code, name, board, risk_level) "
@@ -128,10 +131,9 @@ CUSTOMER_COLUMNS = ("kind", "client_class", "name", "id_type", "id_number", "bir
 
 
 def _customers(ctx, duck) -> None:
-    path = ctx.staged("customers")
-    if not path:
+    src = _source(ctx, "customers")
+    if not src:
         return
-    src = f"read_parquet({sql_literal(path)})"
     # Birth date and gender come from the resident ID (GB 11643): digits 7-14 and the parity of digit 17.
     _stage(duck, "t_customers", f"""
         SELECT customer_no, kind, client_class, name, id_type, id_number,
@@ -160,10 +162,9 @@ def _customers(ctx, duck) -> None:
 
 
 def _phones(ctx, duck) -> None:
-    path = ctx.staged("customers")
-    if not path:
+    src = _source(ctx, "customers")
+    if not src:
         return
-    src = f"read_parquet({sql_literal(path)})"
     # Normalised like customers.identity.normalize_phone: mainland numbers as national significant numbers.
     _stage(duck, "t_phones", f"""
         WITH raw AS (
@@ -198,10 +199,9 @@ def _phones(ctx, duck) -> None:
 
 
 def _accounts(ctx, duck) -> None:
-    path = ctx.staged("accounts")
-    if not path:
+    src = _source(ctx, "accounts")
+    if not src:
         return
-    src = f"read_parquet({sql_literal(path)})"
     _stage(duck, "t_accounts", f"""
         SELECT account_type, coalesce(market, '') AS market, account_no, customer_no, currency, opened_on, status,
                row_number() OVER (PARTITION BY customer_no, account_type ORDER BY opened_on, account_no) = 1
@@ -227,10 +227,9 @@ def _accounts(ctx, duck) -> None:
 
 
 def _risk_assessments(ctx, duck) -> None:
-    path = ctx.staged("risk_assessments")
-    if not path:
+    src = _source(ctx, "risk_assessments")
+    if not src:
         return
-    src = f"read_parquet({sql_literal(path)})"
     # The newest assessment per client wins; expiry follows the configured validity.
     days = int(settings.RISK_ASSESSMENT_VALIDITY_DAYS)
     _stage(duck, "t_risk", f"""
@@ -253,10 +252,9 @@ def _risk_assessments(ctx, duck) -> None:
 
 
 def _permission_changes(ctx, duck) -> None:
-    path = ctx.staged("permission_changes")
-    if not path:
+    src = _source(ctx, "permission_changes")
+    if not src:
         return
-    src = f"read_parquet({sql_literal(path)})"
     _stage(duck, "t_perms", f"""
         SELECT customer_no, permission, action, changed_on FROM {src}
         QUALIFY row_number() OVER (PARTITION BY customer_no, permission ORDER BY changed_on DESC) = 1""")
@@ -284,10 +282,9 @@ def _permission_changes(ctx, duck) -> None:
 def _facts(ctx, duck) -> None:
     """Each fact file becomes one new version per date, then the versions are published."""
     for entity in FACT_ENTITIES:
-        path = ctx.staged(entity)
-        if not path:
+        src = _source(ctx, entity)
+        if not src:
             continue
-        src = f"read_parquet({sql_literal(path)})"
         incoming = lake_root() / entity / f".incoming-{ctx.version}"
         shutil.rmtree(incoming, ignore_errors=True)
         incoming.parent.mkdir(parents=True, exist_ok=True)
@@ -314,10 +311,9 @@ def _facts(ctx, duck) -> None:
 
 def _latest_assets(ctx, duck) -> None:
     """Copy the business date's asset snapshot onto clients; a client absent from it holds nothing."""
-    path = ctx.staged("asset_snapshots")
-    if not path:
+    src = _source(ctx, "asset_snapshots")
+    if not src:
         return
-    src = f"read_parquet({sql_literal(path)})"
     business_date = date.fromisoformat(ctx.manifest.business_date)
     _stage(duck, "t_assets", f"""
         SELECT customer_no, total_assets, cash, market_value FROM {src}
@@ -343,10 +339,9 @@ def _latest_assets(ctx, duck) -> None:
 
 def _holdings(ctx, duck) -> None:
     """Holdings are the business date's positions, replacing the previous day's."""
-    path = ctx.staged("positions")
-    if not path:
+    src = _source(ctx, "positions")
+    if not src:
         return
-    src = f"read_parquet({sql_literal(path)})"
     business_date = date.fromisoformat(ctx.manifest.business_date)
     _stage(duck, "t_positions", f"""
         SELECT customer_no, market, security_code, quantity, cost_price, market_value FROM {src}
