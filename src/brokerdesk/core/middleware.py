@@ -12,6 +12,11 @@ SESSION_STARTED = "_bd_session_started"
 SESSION_LAST_SEEN = "_bd_last_seen"
 
 
+def session_clock() -> int:
+    """Whole seconds; the one clock for session stamps, so login and later requests agree to the second."""
+    return int(time.time())
+
+
 class SessionLifetimeMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -19,7 +24,7 @@ class SessionLifetimeMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            now = int(time.time())
+            now = session_clock()
             started = request.session.get(SESSION_STARTED, now)
             last_seen = request.session.get(SESSION_LAST_SEEN, now)
             idle = now - last_seen > settings.SESSION_IDLE_TIMEOUT_SECONDS

@@ -1,18 +1,16 @@
 """Audit of authentication: logins, failures (with the attempted username) and logouts."""
 
-import time
-
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from brokerdesk.core.audit import audit_record
-from brokerdesk.core.middleware import SESSION_LAST_SEEN, SESSION_STARTED
+from brokerdesk.core.middleware import SESSION_LAST_SEEN, SESSION_STARTED, session_clock
 
 
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
-        now = int(time.time())
+        now = session_clock()
         request.session[SESSION_STARTED] = now
         request.session[SESSION_LAST_SEEN] = now
     audit_record(actor=user, action="auth.login", object_type="staff", object_id=user.pk)
