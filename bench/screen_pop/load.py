@@ -254,16 +254,16 @@ def _progress(log, done: int, phase_started: float) -> None:
 def _load_postgres(url: str, chunks, unique: _Unique, log) -> tuple[dict, int]:
     import psycopg
 
+    from brokerdesk.core.bulk import secondary_postgres
+
     timings = {"org_done": time.perf_counter()}
     with psycopg.connect(url) as conn:
         cur = conn.cursor()
         cur.execute("SET synchronous_commit = off")
         cur.execute("SET maintenance_work_mem = '1GB'")
-        before = _pg_secondary(cur)
-        for table, name, _ in before["constraints"]:
-            cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        for _, name, _ in before["indexes"]:
-            cur.execute(f'DROP INDEX "{name}"')
+        before = secondary_postgres(cur, LOADED_TABLES)
+        for statement in before.drop:
+            cur.execute(statement)
         # FREEZE writes the rows already frozen (no hint-bit rewrite on first read, no vacuum pass); it needs
         # the tables truncated in this transaction. They are empty: the database was created for this load.
         cur.execute(f"TRUNCATE {PHONE_TABLE}, {CUSTOMER_TABLE} CASCADE")
@@ -296,47 +296,18 @@ def _load_postgres(url: str, chunks, unique: _Unique, log) -> tuple[dict, int]:
         conn.commit()
         log("    rebuilding indexes and constraints")
         phase = time.perf_counter()
-        for _, _, definition in before["indexes"]:
-            cur.execute(definition)
-        # Unique constraints first: the foreign keys' validation then reads through them.
-        for table, name, definition in sorted(before["constraints"], key=lambda c: "FOREIGN" in c[2]):
-            cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for statement in before.restore:
+            cur.execute(statement)
         conn.commit()
-        after = _pg_secondary(cur)
-        conn.commit()
-        if sorted(after["constraints"]) != sorted(before["constraints"]) or sorted(after["indexes"]) != sorted(
-            before["indexes"]
-        ):
+        if secondary_postgres(cur, LOADED_TABLES).restore != before.restore:
             raise RuntimeError("the rebuilt schema differs from the migrated one")
+        conn.commit()
         timings["indexes"] = round(time.perf_counter() - phase, 1)
         phase = time.perf_counter()
         conn.autocommit = True
         cur.execute(f"VACUUM (ANALYZE) {CUSTOMER_TABLE}, {PHONE_TABLE}")
         timings["analyze"] = round(time.perf_counter() - phase, 1)
     return timings, phones
-
-
-def _pg_secondary(cur) -> dict:
-    """Unique and foreign-key constraints, and plain indexes, of the loaded tables (the primary keys stay:
-    rows arrive in key order, so those indexes only ever append)."""
-    tables = list(LOADED_TABLES)
-    cur.execute(
-        """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
-           WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('u', 'f') ORDER BY 1, 2""",
-        [tables],
-    )
-    constraints = [tuple(r) for r in cur.fetchall()]
-    cur.execute(
-        """SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-           FROM pg_index i
-           WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
-             AND NOT EXISTS (SELECT 1 FROM pg_constraint c
-                             WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid)
-           ORDER BY 1, 2""",
-        [tables],
-    )
-    indexes = [tuple(r) for r in cur.fetchall()]
-    return {"constraints": constraints, "indexes": indexes}
 
 
 def _load_sqlite(path: Path, chunks, unique: _Unique, log) -> tuple[dict, int]:

@@ -190,6 +190,8 @@ def _drive(driver: str, *, port: int, token: str, phones_file: Path, connections
 def http_load(*, env: dict, token: str, hits: list[str], misses: list[str], workdir: Path, workers: int,
               connections: int, seconds: int, warmup_seconds: int, log=print) -> dict:
     """Start uvicorn on a free loopback port, drive it with keep-alive clients from another process, stop it."""
+    from brokerdesk.core.httpserver import SERVER_HTTP_PROTOCOL
+
     workdir.mkdir(parents=True, exist_ok=True)
     hits_file, misses_file = workdir / "phones-hit.txt", workdir / "phones-miss.txt"
     hits_file.write_text("\n".join(hits) + "\n")
@@ -197,7 +199,8 @@ def http_load(*, env: dict, token: str, hits: list[str], misses: list[str], work
     driver = load_driver()
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "brokerdesk.asgi:application", "--host", "127.0.0.1", "--port",
-               str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+               str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+               "--http", SERVER_HTTP_PROTOCOL]
     server_log = workdir / "uvicorn.log"
     log_file = server_log.open("w")
     server = subprocess.Popen(command, env={**os.environ, **env}, start_new_session=True, stdout=log_file,

@@ -7,13 +7,27 @@ view is masked). Branch-scoped staff see only the rows of their own branch.
 
 from django.db.models import QuerySet
 
+ALL_BRANCHES = "all"
+
+
+def visible_branch(actor) -> str | int | None:
+    """The rows actor may see, as a value a hand-written query can use.
+
+    ALL_BRANCHES, the id of the actor's one branch, or None (nothing). visible_to() applies the same rule
+    to a queryset; hot paths that run their own SQL (the screen-pop) use this so the rule stays in one place.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return None
+    if actor.sees_all_branches:
+        return ALL_BRANCHES
+    return actor.branch_id or None
+
 
 def visible_to(actor, queryset: QuerySet, *, branch_field: str) -> QuerySet:
     """Restrict queryset to what actor may see; branch_field names the row's branch (e.g. "home_branch_id")."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    branch = visible_branch(actor)
+    if branch is None:
         return queryset.none()
-    if actor.sees_all_branches:
+    if branch == ALL_BRANCHES:
         return queryset
-    if actor.branch_id:
-        return queryset.filter(**{branch_field: actor.branch_id})
-    return queryset.none()
+    return queryset.filter(**{branch_field: branch})

@@ -3,6 +3,7 @@
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.utils import timezone
@@ -58,13 +59,13 @@ def customer_card(customer: Customer, *, unmasked: bool = False) -> CustomerCard
         customer_no=customer.customer_no,
         name=customer.name,
         kind=customer.kind,
-        kind_label=str(customer.get_kind_display()),
+        kind_label=_label(customer, "kind"),
         client_class=customer.client_class,
-        client_class_label=str(customer.get_client_class_display()),
+        client_class_label=_label(customer, "client_class"),
         status=customer.status,
-        status_label=str(customer.get_status_display()),
+        status_label=_label(customer, "status"),
         id_type=customer.id_type,
-        id_type_label=str(customer.get_id_type_display()),
+        id_type_label=_label(customer, "id_type"),
         id_number=customer.id_number if unmasked else mask_id_number(customer.id_number),
         phones=phones if unmasked else [mask_phone(p) for p in phones],
         branch_code=customer.home_branch.code,
@@ -80,13 +81,24 @@ def customer_card(customer: Customer, *, unmasked: bool = False) -> CustomerCard
         assets_as_of=customer.assets_as_of,
         masked=not unmasked,
         gender=customer.gender,
-        gender_label=str(customer.get_gender_display()) if customer.gender else "",
-        risk_level_label=str(customer.get_risk_level_display()) if customer.risk_level else "",
+        gender_label=_label(customer, "gender") if customer.gender else "",
+        risk_level_label=_label(customer, "risk_level") if customer.risk_level else "",
         # Birth year is enough for service (age); the full date is personal data.
         birth_date=customer.birth_date if unmasked else None,
         email=customer.email if unmasked else mask_email(customer.email),
         address=customer.address if unmasked else mask_address(customer.address),
     )
+
+
+@cache
+def _choice_labels(field_name: str) -> dict:
+    return dict(Customer._meta.get_field(field_name).flatchoices)
+
+
+def _label(customer: Customer, field_name: str) -> str:
+    """get_<field>_display(), without rebuilding the choices dictionary on every call (the screen-pop path)."""
+    value = getattr(customer, field_name)
+    return str(_choice_labels(field_name).get(value, value))
 
 
 def masked_account(number: str, unmasked: bool) -> str:

@@ -1,18 +1,26 @@
 """Reads. Every list starts from customers_visible_to(actor); every fetch is scoped the same way."""
 
 from dataclasses import dataclass
+from functools import cache
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from brokerdesk.core.errors import NotFound
-from brokerdesk.core.scoping import visible_to
+from brokerdesk.core.rawsql import model_columns, set_prefetched
+from brokerdesk.core.scoping import ALL_BRANCHES, visible_branch, visible_to
 from brokerdesk.customers.models import CapitalAccount, Customer, CustomerPhone, ShareholderAccount
 from brokerdesk.customers.rules import classify_search, prefix_upper_bound
+from brokerdesk.org.models import Branch, Staff
+
+
+def _may_view_customers(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.has_perm("customers.view_customer")
 
 
 def customers_visible_to(actor) -> QuerySet[Customer]:
     """Customers the actor may see: none without the view permission, else the actor's scope."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm("customers.view_customer"):
+    if not _may_view_customers(actor):
         return Customer.objects.none()
     return visible_to(actor, Customer.objects.all(), branch_field="home_branch_id")
 
@@ -105,15 +113,75 @@ def customer_search(actor, query: str, *, page: int = 1, page_size: int = 20) ->
 
 
 def customers_by_phone(actor, phone_number: str, *, limit: int = 5) -> list[Customer]:
-    """Screen-pop: the customers whose normalised phone equals phone_number (a family may share one)."""
-    customer_ids = CustomerPhone.objects.filter(number=phone_number).values("customer_id")[:limit]
-    return list(
-        customers_visible_to(actor)
-        .filter(pk__in=customer_ids)
-        .select_related("home_branch", "client_manager")
-        .prefetch_related("phones")
-        .order_by("pk")[:limit]
+    """Screen-pop: the customers whose normalised phone equals phone_number (a family may share one).
+
+    Each comes with its branch, client manager and phones (primary first), in one query. This runs on every
+    incoming call, so it is SQL written once instead of a queryset compiled per call (core.rawsql); the
+    scoping is the same visible_branch() rule customers_visible_to() applies.
+    """
+    if not _may_view_customers(actor):
+        return []
+    branch = visible_branch(actor)
+    if branch is None:
+        return []
+    scoped = branch != ALL_BRANCHES
+    params = [phone_number, branch, limit] if scoped else [phone_number, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(_phone_lookup_sql(connection.vendor, scoped), params)
+        rows = cursor.fetchall()
+    customer_columns, branch_columns, manager_columns, phone_columns = _phone_lookup_columns()
+    found: dict[int, Customer] = {}
+    phones: dict[int, list[CustomerPhone]] = {}
+    for row in rows:
+        customer_id = row[0]
+        if customer_id not in found:
+            customer = customer_columns.instance(row)
+            position = customer_columns.width
+            customer.home_branch = branch_columns.instance(row, position)
+            position += branch_columns.width
+            customer.client_manager = manager_columns.instance(row, position)
+            found[customer_id] = customer
+            phones[customer_id] = []
+        phone = phone_columns.instance(row, len(row) - phone_columns.width)
+        if phone is not None:
+            phones[customer_id].append(phone)
+    for customer_id, customer in found.items():
+        set_prefetched(customer, "phones", phones[customer_id])
+    return list(found.values())
+
+
+def _phone_lookup_columns():
+    return (
+        model_columns(Customer, "c"),
+        model_columns(Branch, "b"),
+        # The manager is shown by name: the password hash stays out of the row.
+        model_columns(Staff, "m", exclude=("password",)),
+        model_columns(CustomerPhone, "ph"),
     )
+
+
+@cache
+def _phone_lookup_sql(vendor: str, scoped: bool) -> str:
+    customer_columns, branch_columns, manager_columns, phone_columns = _phone_lookup_columns()
+    assert customer_columns.attnames[0] == "id"  # customers_by_phone groups rows by the first column
+    # The LIMIT counts customers, so it sits in the subquery; the scope filter sits there too, so that a
+    # number shared with clients of other branches still finds the actor's own.
+    if scoped:
+        matching = """SELECT p.customer_id FROM customers_customerphone p
+            JOIN customers_customer s ON s.id = p.customer_id
+            WHERE p.number = %s AND s.home_branch_id = %s ORDER BY p.customer_id LIMIT %s"""
+    else:
+        matching = """SELECT p.customer_id FROM customers_customerphone p
+            WHERE p.number = %s ORDER BY p.customer_id LIMIT %s"""
+    return f"""
+        SELECT {customer_columns.select_list}, {branch_columns.select_list}, {manager_columns.select_list},
+            {phone_columns.select_list}
+        FROM customers_customer c
+        JOIN org_branch b ON b.id = c.home_branch_id
+        LEFT JOIN org_staff m ON m.id = c.client_manager_id
+        LEFT JOIN customers_customerphone ph ON ph.customer_id = c.id
+        WHERE c.id IN ({matching})
+        ORDER BY c.id, ph.is_primary DESC, ph.id"""  # noqa: S608 - column lists only; values are parameters
 
 
 def customer_360(actor, customer_id, *, unmasked: bool = False) -> dict:
@@ -127,7 +195,7 @@ def customer_360(actor, customer_id, *, unmasked: bool = False) -> dict:
     from django.utils import timezone
 
     from brokerdesk.analytics.engine import lake as lake_reader
-    from brokerdesk.core.lake import current_files
+    from brokerdesk.core.lake import current_files, latest_files
     from brokerdesk.customers.presenters import age_on, customer_card, masked_account
     from brokerdesk.customers.timeline import timeline_for
 
@@ -162,7 +230,9 @@ def customer_360(actor, customer_id, *, unmasked: bool = False) -> dict:
              "changed_at": c.changed_at}
             for c in customer.consents.order_by("channel")
         ],
-        "holdings": list(customer.holdings.order_by("-market_value")),
+        # Positions are facts: the newest positions partition in the lake, not a copy in this database.
+        "holdings": _with_security_names(lake_reader.positions(latest_files(lake_reader.POSITIONS),
+                                                               customer.customer_no)),
         "tags": list(customer.tags.order_by("name").values_list("name", flat=True)),
         "asset_history": history,
         "trades": _with_security_names(lake_reader.recent_trades(

@@ -309,3 +309,34 @@ def test_it_finds_a_landline_client_by_the_number_as_staff_write_it(users, org):
     customer = make_customer(org["branch_a"], phone="75583688888", total_assets=Decimal("1"))
     for typed in ("0755-83688888", "075583688888", "0755 8368", "+86 755 83688888"):
         assert customer in customer_search(users["agent"], typed).items, typed
+
+
+def test_the_screen_pop_card_matches_the_card_of_the_orm_read(users, org, customer_a):
+    from brokerdesk.customers.models import CustomerPhone
+
+    customer_a.client_manager = users["manager_a"]
+    customer_a.email = "li.wei@example.com"
+    customer_a.save()
+    CustomerPhone.objects.filter(customer=customer_a).update(is_primary=False)
+    CustomerPhone.objects.create(customer=customer_a, number="13912345678", is_primary=True)
+    shared = customer_a.phones.get(is_primary=False).number
+
+    [popped] = customers_by_phone(users["agent"], shared)
+
+    orm_read = customers_visible_to(users["agent"]).select_related("home_branch", "client_manager").get(
+        pk=customer_a.pk)
+    expected = customer_card(orm_read)
+    expected.phones = ["139****5678", shared[:3] + "****" + shared[-4:]]  # primary first
+    assert customer_card(popped) == expected
+    assert popped.client_manager == users["manager_a"] and popped.home_branch == org["branch_a"]
+
+
+def test_the_screen_pop_limit_counts_only_clients_the_actor_may_see(users, org):
+    from tests.factories import make_customer
+
+    others = [make_customer(org["branch_b"], phone="13600136000") for _ in range(5)]
+    own = make_customer(org["branch_a"], phone="13600136000")
+
+    assert customers_by_phone(users["branch_a"], "13600136000") == [own]
+    assert customers_by_phone(users["agent"], "13600136000") == others
+    assert customers_by_phone(users["agent"], "13600136000", limit=6) == [*others, own]

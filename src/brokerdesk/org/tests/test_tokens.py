@@ -68,6 +68,34 @@ def test_it_authenticates_a_valid_token_and_stamps_its_last_use(users):
     assert ApiToken.objects.get(pk=token.pk).last_used_at is not None
 
 
+def test_it_loads_the_users_permissions_with_the_token_as_modelbackend_computes_them(users):
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Permission
+
+    agent = users["agent"]
+    agent.user_permissions.add(Permission.objects.get(codename="unmask_customer"))  # direct, besides the role's
+    _, raw = token_create(actor=None, user=agent, name="pbx")
+
+    found = token_authenticate(raw)
+
+    fresh = type(agent).objects.get(pk=agent.pk)
+    expected = ModelBackend().get_all_permissions(fresh)
+    assert "customers.unmask_customer" in expected and "customers.view_customer" in expected
+    assert found.user._perm_cache == expected
+    assert found.user.has_perm("customers.view_customer")
+    assert not found.user.has_perm("org.delete_staff")
+
+
+def test_it_gives_a_user_without_permissions_an_empty_set(users):
+    users["agent"].groups.clear()
+    _, raw = token_create(actor=None, user=users["agent"], name="pbx")
+
+    found = token_authenticate(raw)
+
+    assert found.user._perm_cache == set()
+    assert not found.user.has_perm("customers.view_customer")
+
+
 @pytest.mark.parametrize(
     "mangle",
     [

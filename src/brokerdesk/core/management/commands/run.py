@@ -8,6 +8,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from brokerdesk.core.httpserver import SERVER_HTTP_PROTOCOL
+
 
 class Command(BaseCommand):
     help = "Start the web server and the job worker together."
@@ -21,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, no_worker, **options):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "brokerdesk.settings"}
         web = [sys.executable, "-m", "uvicorn", "brokerdesk.asgi:application", "--host", host, "--port",
-               str(port), "--workers", str(workers), "--no-access-log"]
+               str(port), "--workers", str(workers), "--no-access-log", "--http", SERVER_HTTP_PROTOCOL]
         processes = [subprocess.Popen(web, env=env)]  # noqa: S603  (our own interpreter and module)
         if not no_worker:
             worker = [sys.executable, "-m", "brokerdesk.cli", "run_huey", "--workers", "2"]
