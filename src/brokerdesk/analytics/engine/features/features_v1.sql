@@ -1,0 +1,138 @@
+-- Client features, version 1: one row per client opened on or before $as_of.
+-- Definitions (windows, units, NULL versus 0) are in features/catalogue.py; the window bounds arrive as
+-- parameters computed by features/windows.py. Each fact table is read once, only the columns and dates
+-- needed, and aggregated per client with FILTER clauses; the aggregates are then joined to the clients.
+-- Sources are views registered by features/compute.py:
+--   bd_customers, bd_securities, bd_asset_snapshots, bd_positions, bd_trades, bd_fund_transfers.
+
+WITH
+asset_rows AS (
+    -- The last 20 trading days, plus the 3-months-ago base day when it lies before them (a UNION rather
+    -- than an OR, so that each branch's date range prunes files and row groups).
+    SELECT customer_no, date, total_assets
+    FROM bd_asset_snapshots
+    WHERE date >= CAST($asset_window_start AS DATE) AND date <= $as_of
+    UNION ALL
+    SELECT customer_no, date, total_assets
+    FROM bd_asset_snapshots
+    WHERE date = CAST($asset_base_date_3m AS DATE) AND date < CAST($asset_window_start AS DATE)
+),
+asset_stats AS (
+    SELECT
+        customer_no,
+        SUM(total_assets) FILTER (WHERE date >= CAST($asset_window_start AS DATE)) AS assets_sum_20d,
+        SUM(total_assets) FILTER (WHERE date = CAST($latest_asset_date AS DATE)) AS assets_latest,
+        SUM(total_assets) FILTER (WHERE date = CAST($asset_base_date_3m AS DATE)) AS assets_base_3m
+    FROM asset_rows
+    GROUP BY customer_no
+),
+trade_stats AS (
+    -- All trade files given, up to T: last_trade_date looks at the whole history the caller passed.
+    SELECT
+        customer_no,
+        COUNT(*) FILTER (WHERE date > $trades_after_1m) AS trades_1m,
+        COUNT(*) FILTER (WHERE date > $trades_after_3m) AS trades_3m,
+        COUNT(*) FILTER (WHERE date > $trades_after_6m) AS trades_6m,
+        COUNT(*) FILTER (WHERE date > $trades_after_12m) AS trades_12m,
+        SUM(amount) FILTER (WHERE date > $trades_after_3m) AS traded_amount_3m,
+        MAX(date) AS last_trade_date
+    FROM bd_trades
+    WHERE date <= $as_of
+    GROUP BY customer_no
+),
+transfer_stats AS (
+    SELECT
+        customer_no,
+        SUM(amount) FILTER (WHERE direction = 'in') AS inflow_30d,
+        SUM(amount) FILTER (WHERE direction = 'out') AS outflow_30d,
+        MAX(amount) AS largest_transfer_30d
+    FROM bd_fund_transfers
+    WHERE date > $transfers_after AND date <= $as_of AND currency = 'CNY'
+    GROUP BY customer_no
+),
+holding_stats AS (
+    SELECT
+        p.customer_no,
+        COUNT(*) AS holdings_count,
+        SUM(p.market_value) AS holdings_value,
+        MAX(p.market_value) AS largest_holding_value,
+        MAX(CASE s.risk_level WHEN 'R1' THEN 1 WHEN 'R2' THEN 2 WHEN 'R3' THEN 3 WHEN 'R4' THEN 4 WHEN 'R5' THEN 5 END)
+            AS max_product_risk_held
+    FROM bd_positions AS p
+    LEFT JOIN bd_securities AS s ON s.market = p.market AND s.security_code = p.security_code
+    WHERE p.date = CAST($latest_position_date AS DATE)
+    GROUP BY p.customer_no
+),
+client_rows AS (
+    SELECT
+        c.customer_no,
+        c.kind AS client_kind,
+        c.client_class AS client_class_source,
+        c.investor_category,
+        c.status,
+        c.opened_on,
+        c.birth_date,
+        COALESCE(a.assets_latest, 0) AS total_assets_exact,
+        CASE WHEN $asset_window_days > 0
+            THEN CAST(COALESCE(a.assets_sum_20d, 0) AS DOUBLE) / $asset_window_days
+            ELSE 0 END AS avg_assets_20d,
+        CASE WHEN $asset_base_date_3m IS NOT NULL THEN COALESCE(a.assets_base_3m, 0) END AS assets_base_exact,
+        COALESCE(t.trades_1m, 0) AS trades_1m,
+        COALESCE(t.trades_3m, 0) AS trades_3m,
+        COALESCE(t.trades_6m, 0) AS trades_6m,
+        COALESCE(t.trades_12m, 0) AS trades_12m,
+        COALESCE(t.traded_amount_3m, 0) AS traded_amount_exact,
+        t.last_trade_date,
+        COALESCE(f.inflow_30d, 0) AS inflow_exact,
+        COALESCE(f.outflow_30d, 0) AS outflow_exact,
+        COALESCE(f.largest_transfer_30d, 0) AS largest_transfer_exact,
+        COALESCE(h.holdings_count, 0) AS holdings_count,
+        COALESCE(h.holdings_value, 0) AS holdings_value_exact,
+        h.largest_holding_value,
+        h.max_product_risk_held
+    FROM bd_customers AS c
+    LEFT JOIN asset_stats AS a ON a.customer_no = c.customer_no
+    LEFT JOIN trade_stats AS t ON t.customer_no = c.customer_no
+    LEFT JOIN transfer_stats AS f ON f.customer_no = c.customer_no
+    LEFT JOIN holding_stats AS h ON h.customer_no = c.customer_no
+    WHERE c.opened_on <= $as_of
+)
+SELECT
+    customer_no,
+    client_kind,
+    client_class_source,
+    investor_category,
+    status,
+    opened_on,
+    -- Whole months: a month is complete once the day of month is reached again.
+    CAST((year($as_of) - year(opened_on)) * 12 + month($as_of) - month(opened_on)
+        - CASE WHEN day($as_of) < day(opened_on) THEN 1 ELSE 0 END AS BIGINT) AS months_since_open,
+    CAST(date_diff('day', opened_on, $as_of) AS BIGINT) AS days_since_open,
+    CAST(year($as_of) - year(birth_date)
+        - CASE WHEN month($as_of) < month(birth_date)
+            OR (month($as_of) = month(birth_date) AND day($as_of) < day(birth_date)) THEN 1 ELSE 0 END
+        AS BIGINT) AS age,
+    CAST(total_assets_exact AS DOUBLE) AS total_assets,
+    avg_assets_20d,
+    CAST(assets_base_exact AS DOUBLE) AS assets_3m_ago,
+    CAST(total_assets_exact - assets_base_exact AS DOUBLE) / CAST(NULLIF(assets_base_exact, 0) AS DOUBLE) * 100
+        AS assets_change_3m_pct,
+    CAST(trades_1m AS BIGINT) AS trades_1m,
+    CAST(trades_3m AS BIGINT) AS trades_3m,
+    CAST(trades_6m AS BIGINT) AS trades_6m,
+    CAST(trades_12m AS BIGINT) AS trades_12m,
+    CAST(trades_3m AS DOUBLE) / 3 AS avg_monthly_trades_3m,
+    CAST(traded_amount_exact AS DOUBLE) AS traded_amount_3m,
+    CAST(traded_amount_exact AS DOUBLE) / NULLIF(avg_assets_20d, 0) AS turnover_3m,
+    last_trade_date,
+    CAST(date_diff('day', last_trade_date, $as_of) AS BIGINT) AS days_since_last_trade,
+    CAST(inflow_exact AS DOUBLE) AS inflow_30d,
+    CAST(outflow_exact AS DOUBLE) AS outflow_30d,
+    CAST(inflow_exact - outflow_exact AS DOUBLE) AS net_inflow_30d,
+    CAST(largest_transfer_exact AS DOUBLE) AS largest_transfer_30d,
+    holdings_count > 0 AS holds_positions,
+    CAST(holdings_count AS BIGINT) AS holdings_count,
+    CAST(holdings_value_exact AS DOUBLE) AS holdings_value,
+    CAST(largest_holding_value AS DOUBLE) / CAST(NULLIF(holdings_value_exact, 0) AS DOUBLE) AS top_holding_share,
+    CAST(max_product_risk_held AS BIGINT) AS max_product_risk_held
+FROM client_rows
