@@ -64,7 +64,8 @@ def _load_text(load: dict) -> str:
     return text
 
 
-def render(results: list[dict], baseline: dict | None) -> str:
+def render(results: list[dict], baseline: dict | None, synth: dict | None = None,
+           intakes: list[dict] | None = None) -> str:
     m = machine()
     done = [r for r in results if not r.get("skipped")]
     skipped = [r for r in results if r.get("skipped")]
@@ -106,6 +107,7 @@ def render(results: list[dict], baseline: dict | None) -> str:
                   f"{m['cores']} cores during the measurements: every figure below is slower and noisier than on an "
                   "idle machine, the tails most of all. Run `make bench` on a quiet machine for reference figures."]
     lines += _screen_pop(done, skipped, baseline)
+    lines += _synth_and_intake(synth, intakes)
     lines += _reproduce()
     return "\n".join(lines) + "\n"
 
@@ -260,6 +262,67 @@ def _plans(done: list[dict]) -> list[str]:
     return lines
 
 
+def _met(value: float, target: float) -> str:
+    return "met" if value <= target else "**missed**"
+
+
+def _synth_and_intake(synth: dict | None, intakes: list[dict] | None) -> list[str]:
+    """bench/synth and bench/intake: the synthetic brokerage at 3M clients and its nightly intake."""
+    lines = []
+    if synth:
+        rows = sum(sum(b["rows"].values()) for b in synth["batches"])
+        lines += [
+            "",
+            f"## synth: {synth['customers']:,} clients, {synth['days']} trading days",
+            "",
+            f"`brokerdesk synth --customers {synth['customers']} --days {synth['days']}` ({synth['format']}, seed "
+            f"{synth['seed']}), measured {synth['when'][:16].replace('T', ' ')}; load average "
+            f"{synth['load_average_before'][0]} → {synth['load_average_after'][0]}. Targets: ≤ "
+            f"{synth['targets']['wall_seconds']} s, ≤ {synth['targets']['peak_rss_gib']} GiB.",
+            "",
+            "| wall s | CPU s | peak RSS GiB | rows | rows/s | wall ≤ target | memory ≤ target |",
+            "|---|---|---|---|---|---|---|",
+            f"| {synth['wall_seconds']} | {synth['cpu_seconds']} | {synth['peak_rss_gib']} | {rows:,} | "
+            f"{rows / synth['wall_seconds']:,.0f} | {_met(synth['wall_seconds'], synth['targets']['wall_seconds'])} | "
+            f"{_met(synth['peak_rss_gib'], synth['targets']['peak_rss_gib'])} |",
+            "",
+            "| batch | size | " + " | ".join(synth["batches"][0]["rows"]) + " |",
+            "|---|---|" + "---|" * len(synth["batches"][0]["rows"]),
+        ]
+        for batch in synth["batches"]:
+            counts = " | ".join(f"{batch['rows'].get(k, 0):,}" for k in synth["batches"][0]["rows"])
+            lines.append(f"| {batch['folder']} | {batch['bytes'] / 1e9:.2f} GB | {counts} |")
+    for result in intakes or []:
+        lines += ["", f"## intake on {result['db']}: the synth batches, into an empty installation", ""]
+        if result.get("skipped"):
+            lines.append(f"Skipped: {result['skipped']}.")
+            continue
+        lines += [
+            f"`brokerdesk intake` of each batch in its own process, as an operator runs it, into a new migrated "
+            f"database and an empty lake; measured {result['measured_at'][:16].replace('T', ' ')} at commit "
+            f"{result['commit']}; load average {result['loadavg']['before'][0]} → {result['loadavg']['after'][0]}. "
+            f"Validation reads and checks every file before anything is applied; apply merges master data "
+            f"(a first load indexes after loading) while a thread writes the lake. Targets: backfill ≤ "
+            f"{result['targets']['seconds']['backfill']} s, daily ≤ {result['targets']['seconds']['daily']} s, "
+            f"≤ {result['targets']['peak_rss_gib']} GiB.",
+            "",
+            "| batch | rows | wall s | validate s | apply s | rows/s | peak RSS GiB | time ≤ target "
+            "| memory ≤ target |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for run in result["runs"]:
+            target = run.get("target_seconds") or 0
+            lines.append(
+                f"| {run['batch']} ({run['kind']}) | {run['rows']:,} | {run['wall_seconds']} | "
+                f"{run['phases'].get('validate', '–')} | {run['phases'].get('apply', '–')} | "
+                f"{run['rows_per_second']:,} | {run['peak_rss_gib']} | "
+                f"{_met(run['wall_seconds'], target) if target else '–'} | "
+                f"{_met(run['peak_rss_gib'], result['targets']['peak_rss_gib'])} |")
+        lines.append("")
+        lines += [f"The lake after both batches: {_size(result['lake_bytes'])}.", ""]
+    return lines
+
+
 def _reproduce() -> list[str]:
     return [
         "## How to reproduce",
@@ -268,6 +331,8 @@ def _reproduce() -> list[str]:
         "make bench                      # setup, then scripts/run-bench: every benchmark, both databases",
         "scripts/run-bench --reload      # load the benchmark databases again instead of reusing them",
         ".venv/bin/python -m bench.screen_pop --db sqlite --customers 100000 --seconds 5   # one quick run",
+        ".venv/bin/python -m bench.synth --out var/bench/synth3m --keep   # the synthetic brokerage",
+        ".venv/bin/python -m bench.intake --db postgresql --batches var/bench/synth3m",
         "```",
         "",
         "- PostgreSQL: `BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/brokerdesk_bench`); "
@@ -305,7 +370,11 @@ def main() -> int:
         print(f"baseline saved to {BASELINE.relative_to(ROOT)}")
     baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else None
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(results, baseline))
+    synth_file = args.results / "synth.json"
+    synth = json.loads(synth_file.read_text()) if synth_file.exists() else None
+    intakes = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("intake-*.json"))),
+                     key=lambda r: order.get(r["db"], 9))
+    args.out.write_text(render(results, baseline, synth, intakes))
     print(f"wrote {args.out}")
     return 0
 

@@ -6,7 +6,9 @@ Nothing here loops over rows in Python on PostgreSQL; on SQLite the driver's exe
 """
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -94,3 +96,105 @@ def execute(sql: str, params: list | tuple = ()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
+
+
+@dataclass
+class SecondarySchema:
+    """A table's secondary indexes and constraints, as statements that drop them and that put them back."""
+
+    drop: list[str] = field(default_factory=list)
+    restore: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def deferred_indexes(tables: Iterable[str]) -> Iterator[set[str]]:
+    """Load first, index afterwards, for the tables that are empty (the first load of an installation).
+
+    Inserting millions of rows into a table keeps every index and foreign key up to date row by row: random
+    index pages, a WAL record each, a foreign-key check per row at commit. Building an index once from the
+    loaded rows, and checking a foreign key with one join, is many times faster. So for each listed table
+    that holds no rows, its secondary indexes, unique and foreign-key constraints (the primary key stays)
+    are dropped, the caller loads, and everything is re-created before the block ends, from the definitions
+    the database itself reported. All inside the caller's transaction: a crash or an error leaves the schema
+    and the data as they were, and rows breaking a constraint fail the re-creation and so the whole load.
+    Tables that hold rows are left alone (a daily batch changes few of them).
+
+    Yields the set of tables that were empty: their merges can be plain INSERTs (nothing to conflict with).
+    """
+    empty = {table for table in tables if _is_empty(table)}
+    with connection.cursor() as cursor:
+        secondary = (secondary_postgres(cursor, empty) if connection.vendor == "postgresql"
+                     else _secondary_sqlite(cursor, empty))
+        if connection.vendor == "postgresql" and empty:
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            # A foreign key cannot be dropped while checks deferred earlier in this transaction are pending on
+            # either of its tables: run those checks now (deferred again afterwards, Django's default).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for statement in secondary.drop:
+            cursor.execute(statement)
+    yield empty
+    with connection.cursor() as cursor:
+        for statement in secondary.restore:
+            cursor.execute(statement)
+
+
+def _is_empty(table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")
+        return cursor.fetchone() is None
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def secondary_postgres(cursor, tables: Iterable[str]) -> SecondarySchema:
+    """PostgreSQL: the secondary indexes, unique and foreign-key constraints of tables, from the database's own
+    definitions; the primary keys stay. cursor: a Django cursor or a psycopg one (the benchmark loader's)."""
+    result = SecondarySchema()
+    tables = sorted(tables)
+    if not tables:
+        return result
+    # Unique constraints another table's foreign key relies on stay (dropping them would fail).
+    cursor.execute(
+        """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype FROM pg_constraint c
+           WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('u', 'f')
+             AND NOT (contype = 'u' AND EXISTS (SELECT 1 FROM pg_constraint r
+                                                WHERE r.contype = 'f' AND r.conindid = c.conindid))
+           ORDER BY contype DESC, 1, 2""",
+        [tables],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+           WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+           ORDER BY 1""",
+        [tables],
+    )
+    indexes = cursor.fetchall()
+    # Foreign keys are dropped first and restored last (ORDER BY contype DESC: 'u' before 'f' on restore,
+    # reversed for the drop), so their validation reads through the rebuilt unique indexes.
+    for table, name, _definition, _ in reversed(constraints):
+        result.drop.append(f"ALTER TABLE {table} DROP CONSTRAINT {_quote(name)}")
+    for name, _ in indexes:
+        result.drop.append(f"DROP INDEX {name}")
+    result.restore += [definition for _, definition in indexes]
+    result.restore += [f"ALTER TABLE {table} ADD CONSTRAINT {_quote(name)} {definition}"
+                       for table, name, definition, _ in constraints]
+    return result
+
+
+def _secondary_sqlite(cursor, tables: set[str]) -> SecondarySchema:
+    """SQLite: the explicitly created indexes (constraints declared in CREATE TABLE cannot be dropped)."""
+    result = SecondarySchema()
+    if not tables:
+        return result
+    marks = ", ".join("%s" for _ in tables)
+    cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                   f"AND tbl_name IN ({marks}) ORDER BY name", sorted(tables))
+    for name, definition in cursor.fetchall():
+        result.drop.append(f"DROP INDEX {_quote(name)}")
+        result.restore.append(definition)
+    return result

@@ -24,6 +24,16 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
+def holiday_name(day: date) -> str | None:
+    """The holiday a day belongs to ("National Day", also for its make-up working days), or None: an
+    ordinary day, or a year whose holiday schedule is not loaded."""
+    try:
+        _, holiday = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return None
+    return holiday
+
+
 def is_trading_day(day: date) -> bool:
     """Exchanges trade on working days but never on weekends, make-up working Saturdays included."""
     return day.weekday() < 5 and is_working_day(day)

@@ -32,6 +32,12 @@ def current_files(entity: str, *, since: date | None = None, until: date | None 
     return [str(root / p) for p in rows.order_by("date").values_list("path", flat=True)]
 
 
+def latest_files(entity: str) -> list[str]:
+    """Absolute paths of the newest published date of an entity (the latest positions, say)."""
+    newest = LakePartition.objects.filter(entity=entity).order_by("-date").values_list("date", flat=True).first()
+    return current_files(entity, since=newest, until=newest) if newest else []
+
+
 def publish(entity: str, day: date, relative_path: str, rows: int, version: str) -> str | None:
     """Point (entity, day) at a new version; returns the replaced path. Call inside the batch's transaction."""
     previous = LakePartition.objects.filter(entity=entity, date=day).values_list("path", flat=True).first()

@@ -29,11 +29,14 @@ ZERO = Decimal("0")
 
 
 class Customer(models.Model):
-    customer_no = models.CharField(_("client number"), max_length=20, unique=True)
+    # Uniqueness and lookups by the constraints and indexes in Meta: a field-level unique=True or db_index=True
+    # also gets a varchar_pattern_ops copy on PostgreSQL for LIKE, which search never runs (it uses ranges),
+    # and every extra index is paid for on each nightly load.
+    customer_no = models.CharField(_("client number"), max_length=20)
     kind = models.CharField(_("kind"), max_length=20, choices=CustomerKind.choices, default=CustomerKind.PERSON)
     client_class = models.CharField(_("client class"), max_length=20, choices=ClientClass.choices,
                                     default=ClientClass.MASS)
-    name = models.CharField(_("name"), max_length=120, db_index=True)
+    name = models.CharField(_("name"), max_length=120)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices)
     id_number = models.CharField(_("ID number"), max_length=40)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
@@ -41,7 +44,7 @@ class Customer(models.Model):
     email = models.EmailField(_("email"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     home_branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="customers",
-                                    verbose_name=_("home branch"))
+                                    verbose_name=_("home branch"), db_index=False)  # customer_branch_name_idx
     client_manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                        related_name="managed_customers", verbose_name=_("client manager"))
     opened_on = models.DateField(_("opened on"))
@@ -67,9 +70,11 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
         permissions = [("unmask_customer", "Can read unmasked personal data (audited)")]
         constraints = [
+            models.UniqueConstraint(fields=["customer_no"], name="customer_unique_no"),
             models.UniqueConstraint(fields=["id_type", "id_number"], name="customer_unique_identity"),
         ]
         indexes = [
+            models.Index(fields=["name"], name="customer_name_idx"),
             models.Index(fields=["id_number"], name="customer_id_number_idx"),
             models.Index(fields=["home_branch", "name"], name="customer_branch_name_idx"),
         ]
@@ -81,14 +86,16 @@ class Customer(models.Model):
 class CustomerPhone(models.Model):
     """number holds the national significant number (13812345678), normalised, for exact and prefix search."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
-    number = models.CharField(_("phone"), max_length=20, db_index=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones",
+                                 db_index=False)  # phone_unique_per_customer starts with it
+    number = models.CharField(_("phone"), max_length=20)
     kind = models.CharField(_("kind"), max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
     is_primary = models.BooleanField(pgettext_lazy("phone", "primary"), default=False)
 
     class Meta:
         verbose_name = _("phone")
         constraints = [models.UniqueConstraint(fields=["customer", "number"], name="phone_unique_per_customer")]
+        indexes = [models.Index(fields=["number"], name="phone_number_idx")]
 
     def __str__(self) -> str:
         return f"{self.number}"
@@ -98,7 +105,7 @@ class CapitalAccount(models.Model):
     """资金账号."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="capital_accounts")
-    account_no = models.CharField(_("capital account"), max_length=20, unique=True)
+    account_no = models.CharField(_("capital account"), max_length=20)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
     is_primary = models.BooleanField(pgettext_lazy("account", "primary"), default=True)
     opened_on = models.DateField(_("opened on"))
@@ -106,6 +113,7 @@ class CapitalAccount(models.Model):
 
     class Meta:
         verbose_name = _("capital account")
+        constraints = [models.UniqueConstraint(fields=["account_no"], name="capital_account_unique_no")]
 
     def __str__(self) -> str:
         return self.account_no
@@ -116,19 +124,21 @@ class ShareholderAccount(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="shareholder_accounts")
     market = models.CharField(_("market"), max_length=2, choices=Market.choices)
-    account_no = models.CharField(_("shareholder account"), max_length=20, db_index=True)
+    account_no = models.CharField(_("shareholder account"), max_length=20)
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("shareholder account")
         constraints = [models.UniqueConstraint(fields=["market", "account_no"], name="shareholder_unique")]
+        indexes = [models.Index(fields=["account_no"], name="shareholder_account_no_idx")]
 
     def __str__(self) -> str:
         return f"{self.market} {self.account_no}"
 
 
 class TradingPermission(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="permissions")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="permissions",
+                                 db_index=False)  # permission_unique starts with it
     kind = models.CharField(_("permission"), max_length=20, choices=PermissionKind.choices)
     granted_on = models.DateField(_("granted on"))
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
@@ -155,28 +165,6 @@ class ChannelConsent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}:{self.channel}={self.consented}"
-
-
-class Holding(models.Model):
-    """Latest position per security, replaced by each intake."""
-
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="holdings")
-    market = models.CharField(_("market"), max_length=2, choices=Market.choices)
-    security_code = models.CharField(_("security code"), max_length=12)
-    security_name = models.CharField(_("security name"), max_length=60)
-    quantity = models.BigIntegerField(_("quantity"))
-    cost_price = models.DecimalField(_("cost price"), max_digits=14, decimal_places=4)
-    market_value = models.DecimalField(_("market value"), max_digits=18, decimal_places=2)
-    as_of = models.DateField(_("as of"))
-
-    class Meta:
-        verbose_name = _("holding")
-        constraints = [
-            models.UniqueConstraint(fields=["customer", "market", "security_code"], name="holding_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.security_code}.{self.market} x{self.quantity}"
 
 
 class CustomerTag(models.Model):

@@ -7,17 +7,20 @@ rows each table needs, and core.bulk moves those rows in (COPY on PostgreSQL).
 """
 
 import shutil
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from brokerdesk.analytics.engine.lake import FACT_ENTITIES, ROW_GROUP_SIZE
-from brokerdesk.core.bulk import distinct, execute, load_temp_table
+from brokerdesk.core.bulk import deferred_indexes, distinct, execute, load_temp_table
 from brokerdesk.core.lake import lake_root, publish, version_dir
 from brokerdesk.intake.contract import Manifest
 from brokerdesk.org.models import Company
@@ -33,6 +36,11 @@ class ApplyContext:
     progress: Callable[[str], None] = lambda message: None
     changes: dict[str, int] = field(default_factory=dict)
     replaced_paths: list[str] = field(default_factory=list)
+    fresh: set[str] = field(default_factory=set)  # tables that were empty: loaded in bulk mode
+
+    @property
+    def business_date(self) -> date:
+        return date.fromisoformat(self.manifest.business_date)
 
     def staged(self, entity: str) -> Path | None:
         path = self.staging_dir / f"{entity}.parquet"
@@ -56,16 +64,52 @@ def _changed(*columns: str, target: str) -> str:
 
 def _stage(duck: duckdb.DuckDBPyConnection, name: str, sql: str) -> int:
     reader = duck.sql(sql).to_arrow_reader(BATCH_ROWS)
-    return load_temp_table(name, reader.schema, reader)
+    rows = load_temp_table(name, reader.schema, reader)
+    if connection.vendor == "postgresql":
+        execute(f"ANALYZE {name}")  # temporary tables get no statistics otherwise, and the joins need them
+    return rows
+
+
+def _merge(ctx: ApplyContext, table: str, insert: str, on_conflict: str, params: list | tuple = ()) -> int:
+    """INSERT ... SELECT with its ON CONFLICT clause, or without it into a table that was empty (bulk mode:
+    its unique indexes are rebuilt afterwards, and validation has already refused duplicate keys)."""
+    return execute(insert if table in ctx.fresh else f"{insert} {on_conflict}", params)
+
+
+# Master-data tables a first load fills with millions of rows: indexed after loading (core.bulk).
+BULK_TABLES = ("customers_customer", "customers_customerphone", "customers_capitalaccount",
+               "customers_shareholderaccount", "customers_tradingpermission")
 
 
 def apply_batch(ctx: ApplyContext) -> dict[str, int]:
-    with duckdb.connect(config={"memory_limit": "4GB", "threads": 2}) as duck:
-        duck.execute(f"SET temp_directory = {sql_literal(ctx.staging_dir / 'duckdb.tmp')}")
-        for step in (_centers, _branches, _securities, _customers, _phones, _accounts, _risk_assessments,
-                     _permission_changes, _facts, _latest_assets, _holdings):
-            step(ctx, duck)
+    if connection.vendor == "postgresql":
+        # Hash joins of millions of client rows: in memory, not in 4 MB batches spilled to disk.
+        execute("SET LOCAL work_mem = '256MB'")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        facts = pool.submit(_write_facts, ctx)
+        with duckdb.connect(config={"memory_limit": "2GB", "threads": 2}) as duck:
+            duck.execute(f"SET temp_directory = {sql_literal(ctx.staging_dir / 'duckdb.tmp')}")
+            _run(ctx, duck, (_centers, _branches, _securities))
+            with deferred_indexes(BULK_TABLES) as fresh:
+                ctx.fresh = fresh
+                if fresh:
+                    ctx.progress(f"bulk mode (indexes built after loading) for {', '.join(sorted(fresh))}")
+                _run(ctx, duck, (_customers, _phones, _accounts, _risk_assessments, _permission_changes,
+                                 _latest_assets))
+                started = time.monotonic()
+            if fresh:
+                ctx.progress(f"indexes and constraints rebuilt in {time.monotonic() - started:.1f} s")
+        _publish_facts(ctx, facts.result())
     return ctx.changes
+
+
+def _run(ctx: ApplyContext, duck, steps) -> None:
+    for step in steps:
+        started = time.monotonic()
+        step(ctx, duck)
+        name = step.__name__.lstrip("_")
+        if name in ctx.changes:
+            ctx.progress(f"{name}: {ctx.changes[name]:,} changed in {time.monotonic() - started:.1f} s")
 
 
 # --- reference data -------------------------------------------------------------------------------------
@@ -135,24 +179,39 @@ def _customers(ctx, duck) -> None:
     if not src:
         return
     # Birth date and gender come from the resident ID (GB 11643): digits 7-14 and the parity of digit 17.
+    # A new client's suitability and latest assets come with its row (the UPDATE steps then only change
+    # clients loaded before, and a first load writes each client once).
+    risk, assets = _source(ctx, "risk_assessments"), _source(ctx, "asset_snapshots")
+    business_date = ctx.business_date
     _stage(duck, "t_customers", f"""
-        SELECT customer_no, kind, client_class, name, id_type, id_number,
+        WITH risk AS ({_latest_risk_sql(risk) if risk else _NO_RISK}),
+        assets AS ({_assets_on_sql(assets, business_date) if assets else _NO_ASSETS})
+        SELECT c.customer_no, kind, client_class, name, id_type, id_number,
                CASE WHEN id_type = 'resident_id' THEN strptime(substr(id_number, 7, 8), '%Y%m%d')::DATE END
                    AS birth_date,
                CASE WHEN id_type = 'resident_id'
                     THEN CASE WHEN CAST(substr(id_number, 17, 1) AS INTEGER) % 2 = 1 THEN 'M' ELSE 'F' END
                     ELSE '' END AS gender,
                coalesce(email, '') AS email, coalesce(address, '') AS address, branch_code,
-               opened_on, closed_on, status, investor_category
-        FROM {src}""")
+               opened_on, closed_on, status, investor_category,
+               coalesce(r.risk_level, '') AS risk_level, r.score AS risk_score,
+               coalesce(r.lowest_category, false) AS lowest_category, r.assessed_on, r.expires_on,
+               coalesce(a.total_assets, 0) AS total_assets, coalesce(a.cash, 0) AS cash,
+               coalesce(a.market_value, 0) AS market_value,
+               {"DATE " + sql_literal(business_date.isoformat()) if assets else "NULL::DATE"} AS assets_as_of
+        FROM {src} c LEFT JOIN risk r ON r.customer_no = c.customer_no
+        LEFT JOIN assets a ON a.customer_no = c.customer_no""")
     now = timezone.now()
     columns = ", ".join(CUSTOMER_COLUMNS)
-    ctx.changes["customers"] = execute(
-        f"INSERT INTO customers_customer (customer_no, {columns}, risk_level, is_lowest_category, total_assets, "
-        "cash_balance, market_value, created_at, updated_at) "
+    ctx.changes["customers"] = _merge(
+        ctx, "customers_customer",
+        f"INSERT INTO customers_customer (customer_no, {columns}, risk_level, risk_score, is_lowest_category, "
+        "risk_assessed_on, risk_expires_on, total_assets, cash_balance, market_value, assets_as_of, created_at, "
+        "updated_at) "
         "SELECT t.customer_no, t.kind, t.client_class, t.name, t.id_type, t.id_number, t.birth_date, t.gender, "
-        "t.email, t.address, b.id, t.opened_on, t.closed_on, t.status, t.investor_category, '', false, 0, 0, 0, "
-        "%s, %s FROM t_customers t JOIN org_branch b ON b.code = t.branch_code WHERE true "
+        "t.email, t.address, b.id, t.opened_on, t.closed_on, t.status, t.investor_category, t.risk_level, "
+        "t.risk_score, t.lowest_category, t.assessed_on, t.expires_on, t.total_assets, t.cash, t.market_value, "
+        "t.assets_as_of, %s, %s FROM t_customers t JOIN org_branch b ON b.code = t.branch_code WHERE true",
         "ON CONFLICT (customer_no) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in CUSTOMER_COLUMNS)
         + ", updated_at = excluded.updated_at WHERE "
@@ -182,16 +241,17 @@ def _phones(ctx, duck) -> None:
         )
         SELECT customer_no, any_value(kind ORDER BY is_primary DESC) AS kind, bool_or(is_primary) AS is_primary, number
         FROM cleaned GROUP BY customer_no, number""")
-    removed = execute(
+    removed = 0 if "customers_customerphone" in ctx.fresh else execute(
         "DELETE FROM customers_customerphone WHERE customer_id IN "
         "(SELECT c.id FROM customers_customer c JOIN t_customers t ON t.customer_no = c.customer_no) "
         "AND NOT EXISTS (SELECT 1 FROM t_phones p JOIN customers_customer c ON c.customer_no = p.customer_no "
         "WHERE c.id = customers_customerphone.customer_id AND p.number = customers_customerphone.number)"
     )
-    added = execute(
+    added = _merge(
+        ctx, "customers_customerphone",
         "INSERT INTO customers_customerphone (customer_id, number, kind, is_primary) "
         "SELECT c.id, p.number, p.kind, p.is_primary FROM t_phones p "
-        "JOIN customers_customer c ON c.customer_no = p.customer_no WHERE true "
+        "JOIN customers_customer c ON c.customer_no = p.customer_no WHERE true",
         "ON CONFLICT (customer_id, number) DO UPDATE SET kind = excluded.kind, is_primary = excluded.is_primary "
         f"WHERE {_changed('kind', 'is_primary', target='customers_customerphone')}"
     )
@@ -207,18 +267,20 @@ def _accounts(ctx, duck) -> None:
                row_number() OVER (PARTITION BY customer_no, account_type ORDER BY opened_on, account_no) = 1
                    AS is_primary
         FROM {src}""")
-    capital = execute(
+    capital = _merge(
+        ctx, "customers_capitalaccount",
         "INSERT INTO customers_capitalaccount (customer_id, account_no, currency, is_primary, opened_on, status) "
         "SELECT c.id, a.account_no, a.currency, a.is_primary, a.opened_on, a.status FROM t_accounts a "
-        "JOIN customers_customer c ON c.customer_no = a.customer_no WHERE a.account_type = 'capital' "
+        "JOIN customers_customer c ON c.customer_no = a.customer_no WHERE a.account_type = 'capital'",
         "ON CONFLICT (account_no) DO UPDATE SET customer_id = excluded.customer_id, currency = excluded.currency, "
         "is_primary = excluded.is_primary, opened_on = excluded.opened_on, status = excluded.status WHERE "
         + _changed("customer_id", "currency", "is_primary", "opened_on", "status", target="customers_capitalaccount")
     )
-    holder = execute(
+    holder = _merge(
+        ctx, "customers_shareholderaccount",
         "INSERT INTO customers_shareholderaccount (customer_id, market, account_no, opened_on) "
         "SELECT c.id, a.market, a.account_no, a.opened_on FROM t_accounts a "
-        "JOIN customers_customer c ON c.customer_no = a.customer_no WHERE a.account_type = 'shareholder' "
+        "JOIN customers_customer c ON c.customer_no = a.customer_no WHERE a.account_type = 'shareholder'",
         "ON CONFLICT (market, account_no) DO UPDATE SET customer_id = excluded.customer_id, "
         "opened_on = excluded.opened_on WHERE "
         + _changed("customer_id", "opened_on", target="customers_shareholderaccount")
@@ -230,13 +292,10 @@ def _risk_assessments(ctx, duck) -> None:
     src = _source(ctx, "risk_assessments")
     if not src:
         return
-    # The newest assessment per client wins; expiry follows the configured validity.
-    days = int(settings.RISK_ASSESSMENT_VALIDITY_DAYS)
-    _stage(duck, "t_risk", f"""
-        SELECT customer_no, risk_level, score, lowest_category, assessed_on,
-               CAST(assessed_on + INTERVAL {days} DAY AS DATE) AS expires_on
-        FROM {src}
-        QUALIFY row_number() OVER (PARTITION BY customer_no ORDER BY assessed_on DESC) = 1""")
+    if "customers_customer" in ctx.fresh:
+        ctx.changes["risk_assessments"] = 0  # every client was inserted with its newest assessment
+        return
+    _stage(duck, "t_risk", _latest_risk_sql(src))
     match = "t_risk.customer_no = customers_customer.customer_no"
     ctx.changes["risk_assessments"] = execute(
         "UPDATE customers_customer SET risk_level = t_risk.risk_level, risk_score = t_risk.score, "
@@ -251,6 +310,29 @@ def _risk_assessments(ctx, duck) -> None:
     )
 
 
+def _latest_risk_sql(src: str) -> str:
+    """The newest assessment per client; expiry follows the configured validity."""
+    days = int(settings.RISK_ASSESSMENT_VALIDITY_DAYS)
+    return f"""
+        SELECT customer_no, risk_level, score, lowest_category, assessed_on,
+               CAST(assessed_on + INTERVAL {days} DAY AS DATE) AS expires_on
+        FROM {src}
+        QUALIFY row_number() OVER (PARTITION BY customer_no ORDER BY assessed_on DESC) = 1"""
+
+
+_NO_RISK = ("SELECT NULL::VARCHAR AS customer_no, NULL::VARCHAR AS risk_level, NULL::INTEGER AS score, "
+            "NULL::BOOLEAN AS lowest_category, NULL::DATE AS assessed_on, NULL::DATE AS expires_on WHERE false")
+
+
+def _assets_on_sql(src: str, business_date: date) -> str:
+    return (f"SELECT customer_no, total_assets, cash, market_value FROM {src} "
+            f"WHERE date = DATE {sql_literal(business_date.isoformat())}")
+
+
+_NO_ASSETS = ("SELECT NULL::VARCHAR AS customer_no, NULL::DECIMAL(18,2) AS total_assets, "
+              "NULL::DECIMAL(18,2) AS cash, NULL::DECIMAL(18,2) AS market_value WHERE false")
+
+
 def _permission_changes(ctx, duck) -> None:
     src = _source(ctx, "permission_changes")
     if not src:
@@ -258,10 +340,11 @@ def _permission_changes(ctx, duck) -> None:
     _stage(duck, "t_perms", f"""
         SELECT customer_no, permission, action, changed_on FROM {src}
         QUALIFY row_number() OVER (PARTITION BY customer_no, permission ORDER BY changed_on DESC) = 1""")
-    granted = execute(
+    granted = _merge(
+        ctx, "customers_tradingpermission",
         "INSERT INTO customers_tradingpermission (customer_id, kind, granted_on, revoked_on) "
         "SELECT c.id, p.permission, p.changed_on, NULL FROM t_perms p "
-        "JOIN customers_customer c ON c.customer_no = p.customer_no WHERE p.action = 'grant' "
+        "JOIN customers_customer c ON c.customer_no = p.customer_no WHERE p.action = 'grant'",
         "ON CONFLICT (customer_id, kind) DO UPDATE SET granted_on = excluded.granted_on, revoked_on = NULL WHERE "
         + _changed("granted_on", target="customers_tradingpermission")
         + " OR customers_tradingpermission.revoked_on IS NOT NULL"
@@ -279,34 +362,56 @@ def _permission_changes(ctx, duck) -> None:
 
 # --- facts -----------------------------------------------------------------------------------------------
 
-def _facts(ctx, duck) -> None:
-    """Each fact file becomes one new version per date, then the versions are published."""
-    for entity in FACT_ENTITIES:
-        src = _source(ctx, entity)
-        if not src:
-            continue
-        incoming = lake_root() / entity / f".incoming-{ctx.version}"
-        shutil.rmtree(incoming, ignore_errors=True)
-        incoming.parent.mkdir(parents=True, exist_ok=True)
-        duck.execute(
-            f"COPY (SELECT * FROM {src} ORDER BY date, customer_no) TO {sql_literal(incoming)} "
-            f"(FORMAT parquet, PARTITION_BY (date), WRITE_PARTITION_COLUMNS true, COMPRESSION zstd, "
-            f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}, OVERWRITE_OR_IGNORE true)"
-        )
-        counts = duck.execute(f"SELECT date, count(*) FROM {src} GROUP BY date ORDER BY date").fetchall()
-        for day, rows in counts:
-            files = sorted((incoming / f"date={day.isoformat()}").glob("*.parquet"))
-            target = version_dir(entity, day, ctx.version)
-            target.mkdir(parents=True, exist_ok=True)
-            for i, file in enumerate(files):
-                file.rename(target / f"part-{i}.parquet")
-            relative = str((target / "part-*.parquet").relative_to(lake_root()))
-            previous = publish(entity, day, relative, rows, ctx.version)
-            if previous and previous != relative:
-                ctx.replaced_paths.append(previous)
-        shutil.rmtree(incoming, ignore_errors=True)
-        ctx.changes[entity] = sum(rows for _, rows in counts)
-        ctx.progress(f"{entity}: {ctx.changes[entity]:,} rows in {len(counts)} partitions")
+@dataclass(frozen=True)
+class _FactPartition:
+    entity: str
+    day: date
+    relative_path: str
+    rows: int
+
+
+def _write_facts(ctx: ApplyContext) -> list[_FactPartition]:
+    """Each fact file becomes one new version folder per date, sorted by client. Files only, no database:
+    this runs in a thread beside the master-data merges (the database works on one core, DuckDB on the
+    other), and the caller publishes the versions."""
+    written = []
+    with duckdb.connect(config={"memory_limit": "2GB", "threads": 2}) as duck:
+        duck.execute(f"SET temp_directory = {sql_literal(ctx.staging_dir / 'duckdb-facts.tmp')}")
+        for entity in FACT_ENTITIES:
+            src = _source(ctx, entity)
+            if not src:
+                continue
+            started = time.monotonic()
+            incoming = lake_root() / entity / f".incoming-{ctx.version}"
+            shutil.rmtree(incoming, ignore_errors=True)
+            incoming.parent.mkdir(parents=True, exist_ok=True)
+            duck.execute(
+                f"COPY (SELECT * FROM {src} ORDER BY date, customer_no) TO {sql_literal(incoming)} "
+                f"(FORMAT parquet, PARTITION_BY (date), WRITE_PARTITION_COLUMNS true, COMPRESSION zstd, "
+                f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}, OVERWRITE_OR_IGNORE true)"
+            )
+            counts = duck.execute(f"SELECT date, count(*) FROM {src} GROUP BY date ORDER BY date").fetchall()
+            for day, rows in counts:
+                files = sorted((incoming / f"date={day.isoformat()}").glob("*.parquet"))
+                target = version_dir(entity, day, ctx.version)
+                target.mkdir(parents=True, exist_ok=True)
+                for i, file in enumerate(files):
+                    file.rename(target / f"part-{i}.parquet")
+                relative = str((target / "part-*.parquet").relative_to(lake_root()))
+                written.append(_FactPartition(entity, day, relative, rows))
+            shutil.rmtree(incoming, ignore_errors=True)
+            ctx.progress(f"{entity}: {sum(rows for _, rows in counts):,} rows written in {len(counts)} partitions "
+                         f"in {time.monotonic() - started:.1f} s")
+    return written
+
+
+def _publish_facts(ctx: ApplyContext, written: list[_FactPartition]) -> None:
+    """Point each (entity, date) at its new version, in the batch's transaction."""
+    for partition in written:
+        previous = publish(partition.entity, partition.day, partition.relative_path, partition.rows, ctx.version)
+        if previous and previous != partition.relative_path:
+            ctx.replaced_paths.append(previous)
+        ctx.changes[partition.entity] = ctx.changes.get(partition.entity, 0) + partition.rows
 
 
 def _latest_assets(ctx, duck) -> None:
@@ -314,10 +419,11 @@ def _latest_assets(ctx, duck) -> None:
     src = _source(ctx, "asset_snapshots")
     if not src:
         return
-    business_date = date.fromisoformat(ctx.manifest.business_date)
-    _stage(duck, "t_assets", f"""
-        SELECT customer_no, total_assets, cash, market_value FROM {src}
-        WHERE date = DATE '{business_date.isoformat()}'""")
+    if "customers_customer" in ctx.fresh:
+        ctx.changes["latest_assets"] = 0  # every client was inserted with its latest assets
+        return
+    business_date = ctx.business_date
+    _stage(duck, "t_assets", _assets_on_sql(src, business_date))
     updated = execute(
         "UPDATE customers_customer SET total_assets = t_assets.total_assets, cash_balance = t_assets.cash, "
         "market_value = t_assets.market_value, assets_as_of = %s FROM t_assets "
@@ -335,24 +441,3 @@ def _latest_assets(ctx, duck) -> None:
         [business_date, business_date],
     )
     ctx.changes["latest_assets"] = updated + emptied
-
-
-def _holdings(ctx, duck) -> None:
-    """Holdings are the business date's positions, replacing the previous day's."""
-    src = _source(ctx, "positions")
-    if not src:
-        return
-    business_date = date.fromisoformat(ctx.manifest.business_date)
-    _stage(duck, "t_positions", f"""
-        SELECT customer_no, market, security_code, quantity, cost_price, market_value FROM {src}
-        WHERE date = DATE '{business_date.isoformat()}'""")
-    removed = execute("DELETE FROM customers_holding WHERE as_of <= %s", [business_date])
-    added = execute(
-        "INSERT INTO customers_holding (customer_id, market, security_code, security_name, quantity, cost_price, "
-        "market_value, as_of) SELECT c.id, p.market, p.security_code, coalesce(s.name, p.security_code), "
-        "p.quantity, p.cost_price, p.market_value, %s FROM t_positions p "
-        "JOIN customers_customer c ON c.customer_no = p.customer_no "
-        "LEFT JOIN customers_security s ON s.market = p.market AND s.security_code = p.security_code",
-        [business_date],
-    )
-    ctx.changes["holdings"] = added if removed == added else removed + added

@@ -47,6 +47,8 @@ class Entity:
     date_column: str = ""  # FACT: the business date of each row (the lake partition)
     description: str = ""
     kinds: tuple[str, ...] = KINDS  # batch kinds the entity may appear in
+    # Other column sets unique across all rows, in the batch and already loaded (database constraints).
+    unique: tuple[tuple[str, ...], ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -119,7 +121,7 @@ ENTITIES: tuple[Entity, ...] = (
         ),
     ),
     Entity(
-        "customers", MASTER, key=("customer_no",),
+        "customers", MASTER, key=("customer_no",), unique=(("id_type", "id_number"),),
         description="Client master data: every client (full) or the changed ones (delta, per the manifest).",
         columns=(
             _c("customer_no", "text", "client number (客户号)", max_length=20),

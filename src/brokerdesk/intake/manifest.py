@@ -81,16 +81,11 @@ def _iso_date(value: object) -> date | None:
 
 def non_trading_reason(day: date) -> str:
     """Why a day is not an exchange trading day, in words ("" for a trading day)."""
-    import chinese_calendar
-
-    from brokerdesk.core.calendar import is_working_day
+    from brokerdesk.core.calendar import holiday_name, is_working_day
 
     if is_trading_day(day):
         return ""
-    try:
-        _, holiday = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        holiday = None
+    holiday = holiday_name(day)
     weekday = day.strftime("%A")
     if day.weekday() >= 5 and is_working_day(day):
         occasion = f" for {holiday}" if holiday else ""

@@ -111,7 +111,8 @@ def _export_keys(staging: Path) -> KnownKeys:
         branches=export("branches", "SELECT code FROM org_branch", ["branch_code"]),
         securities=export("securities", "SELECT market, security_code FROM customers_security",
                           ["market", "security_code"]),
-        customers=export("customers", "SELECT customer_no FROM customers_customer", ["customer_no"]),
+        customers=export("customers", "SELECT customer_no, id_type, id_number FROM customers_customer",
+                         ["customer_no", "id_type", "id_number"]),
     )
 
 

@@ -84,7 +84,7 @@ class KnownKeys:
     centers: Path | None = None  # center_code
     branches: Path | None = None  # branch_code
     securities: Path | None = None  # market, security_code
-    customers: Path | None = None  # customer_no
+    customers: Path | None = None  # customer_no; with id_type and id_number for the identity check
 
 
 @dataclass
@@ -243,7 +243,10 @@ class _Rules:
             entity = contract.ENTITY_BY_NAME[name]
             self.say(f"checking {staged.file}")
             findings.extend(self._row_rules(entity, staged))
-            findings.extend(self._duplicates(entity, staged))
+            findings.extend(self._duplicates(entity, staged, entity.key, f"duplicate key ({', '.join(entity.key)})"))
+            for columns in entity.unique:
+                findings.extend(self._duplicates(entity, staged, columns, f"duplicate ({', '.join(columns)})"))
+                findings.extend(self._taken(entity, staged, columns))
             findings.extend(self._references(entity, staged))
         return findings
 
@@ -391,23 +394,24 @@ class _Rules:
 
     # --- duplicate keys --------------------------------------------------------------------------------------
 
-    def _duplicates(self, entity: contract.Entity, staged: Staged) -> list[Finding]:
-        key = [ident(name) for name in entity.key]
-        present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in entity.key if entity.column(c).required) or "true"
+    def _duplicates(self, entity: contract.Entity, staged: Staged, columns: tuple[str, ...],
+                    label: str) -> list[Finding]:
+        key = [ident(name) for name in columns]
+        present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in columns if entity.column(c).required) or "true"
         candidates = self.con.execute(
             f"SELECT count(*) FROM (SELECT hash({', '.join(key)}) AS h FROM {staged.view} WHERE {present} "
             f"GROUP BY h HAVING count(*) > 1)").fetchall()[0][0]
         if not candidates:
             return []
-        table = f"dup_{entity.name}"
+        table = f"dup_{entity.name}_{'_'.join(columns)}"
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(key)}, min(__row) AS first_row, "
             f"count(*) AS n FROM {staged.view} WHERE {present} GROUP BY ALL HAVING count(*) > 1")
         count = self.con.execute(f"SELECT coalesce(sum(n - 1), 0) FROM {table}").fetchall()[0][0]
         if not count:
             return []
-        names = ", ".join(entity.key)
-        label = f"duplicate key ({names})"
+        names = ", ".join(columns)
+        same = "key" if columns == entity.key else "values"
         join = " AND ".join(f"v.{k} IS NOT DISTINCT FROM d.{k}" for k in key)
         value = " || ', ' || ".join(f"coalesce(CAST(v.{k} AS VARCHAR), '')" for k in key)
 
@@ -415,8 +419,38 @@ class _Rules:
             rows = self.con.execute(
                 f"SELECT v.__row, {value}, d.first_row FROM {staged.view} v JOIN {table} d ON {join} "
                 f"WHERE v.__row > d.first_row ORDER BY v.__row LIMIT ?", [limit]).fetchall()
-            return [batch_error(staged.file, int(row), names, text, f"{label}: same key as row {first}")
+            return [batch_error(staged.file, int(row), names, text, f"{label}: same {same} as row {first}")
                     for row, text, first in rows]
+
+        return [Finding(staged.file, names, label, int(count), fetch)]
+
+    def _taken(self, entity: contract.Entity, staged: Staged, columns: tuple[str, ...]) -> list[Finding]:
+        """Rows whose unique values already belong to a loaded row with another key.
+
+        Also when this batch changes that row's values too: the database checks uniqueness row by row while
+        the batch is merged, so a document number can move to another client only in a later batch."""
+        known = getattr(self.known, entity.name, None) if entity.name in KNOWN_COLUMNS else None
+        if known is None or not set(columns) | set(entity.key) <= self._parquet_columns(Path(known)):
+            return []
+        key = entity.key
+        source = (
+            f"{staged.view} v JOIN read_parquet({q(str(known))}) k ON "
+            + " AND ".join(f"v.{ident(c)} = k.{ident(c)}" for c in columns)
+            + " WHERE NOT (" + " AND ".join(f"v.{ident(c)} IS NOT DISTINCT FROM k.{ident(c)}" for c in key) + ")"
+        )
+        count = self.con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
+        if not count:
+            return []
+        names = ", ".join(columns)
+        label = f"({names}) already belongs to another loaded {entity.key[0]}"
+        value = " || ', ' || ".join(f"CAST(v.{ident(c)} AS VARCHAR)" for c in columns)
+        other = " || ', ' || ".join(f"CAST(k.{ident(c)} AS VARCHAR)" for c in key)
+
+        def fetch(limit: int) -> list[BatchError]:
+            rows = self.con.execute(f"SELECT v.__row, {value}, {other} FROM {source} ORDER BY v.__row LIMIT ?",
+                                    [limit]).fetchall()
+            return [batch_error(staged.file, int(row), names, text, f"({names}) already belongs to {owner}")
+                    for row, text, owner in rows]
 
         return [Finding(staged.file, names, label, int(count), fetch)]
 

@@ -47,6 +47,16 @@ def asset_history(files: list[str], customer_no: str, since: date) -> list[dict]
     )
 
 
+def positions(files: list[str], customer_no: str) -> list[dict]:
+    """One client's positions in the given (latest) positions files, largest market value first."""
+    return _query(
+        files,
+        "SELECT date AS as_of, market, security_code, quantity, cost_price, market_value FROM {source} "
+        "WHERE customer_no = ? ORDER BY market_value DESC, market, security_code",
+        [customer_no],
+    )
+
+
 def recent_trades(files: list[str], customer_no: str, limit: int = 20) -> list[dict]:
     return _query(
         files,

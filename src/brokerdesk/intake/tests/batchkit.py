@@ -217,8 +217,10 @@ def refresh_manifest(batch_dir: Path) -> None:
 
 def write_known_keys(folder: Path, *, centers: list[str] | None = None, branches: list[str] | None = None,
                      securities: list[tuple[str, str]] | None = None,
-                     customers: list[str] | None = None) -> KnownKeys:
-    """KnownKeys Parquet files for the given keys (None: no file)."""
+                     customers: list[str] | None = None,
+                     identities: dict[str, tuple[str, str]] | None = None) -> KnownKeys:
+    """KnownKeys Parquet files for the given keys (None: no file); identities maps a known customer_no to its
+    (id_type, id_number)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
 
@@ -235,6 +237,14 @@ def write_known_keys(folder: Path, *, centers: list[str] | None = None, branches
         securities=write("securities", pa.table({
             "market": pa.array([m for m, _ in securities], pa.string()),
             "security_code": pa.array([c for _, c in securities], pa.string())})) if securities is not None else None,
-        customers=write("customers", pa.table({"customer_no": pa.array(customers, pa.string())}))
+        customers=write("customers", _known_customers(customers, identities or {}))
         if customers is not None else None,
     )
+
+
+def _known_customers(customers: list[str], identities: dict[str, tuple[str, str]]) -> pa.Table:
+    return pa.table({
+        "customer_no": pa.array(customers, pa.string()),
+        "id_type": pa.array([identities.get(c, ("", ""))[0] or None for c in customers], pa.string()),
+        "id_number": pa.array([identities.get(c, ("", ""))[1] or None for c in customers], pa.string()),
+    })

@@ -8,9 +8,10 @@ import duckdb
 import pytest
 from django.core.management import call_command
 
-from brokerdesk.core.lake import current_files
+from brokerdesk.analytics.engine import lake as lake_reader
+from brokerdesk.core.lake import current_files, latest_files
 from brokerdesk.core.models import AuditEvent, LakePartition
-from brokerdesk.customers.models import CapitalAccount, Customer, CustomerPhone, Holding, Security
+from brokerdesk.customers.models import CapitalAccount, Customer, CustomerPhone, Security
 from brokerdesk.intake.models import BatchStatus, IntakeBatch
 from brokerdesk.intake.services import intake_run
 from brokerdesk.intake.tests import batchkit
@@ -48,8 +49,12 @@ def test_it_applies_a_valid_batch_to_the_database_and_the_lake(tmp_path):
     snapshot = next(r for r in rows["asset_snapshots"] if r["customer_no"] == customer.customer_no)
     assert customer.total_assets == Decimal(str(snapshot["total_assets"]))
     assert customer.assets_as_of == batchkit.BUSINESS_DATE
-    assert Holding.objects.filter(customer=customer).count() == sum(
-        1 for p in rows["positions"] if p["customer_no"] == customer.customer_no)
+    assessed = max((r for r in rows["risk_assessments"] if r["customer_no"] == customer.customer_no),
+                   key=lambda r: r["assessed_on"])
+    assert (customer.risk_level, customer.risk_assessed_on) == (assessed["risk_level"], assessed["assessed_on"])
+    held = [p for p in rows["positions"] if p["customer_no"] == customer.customer_no]
+    assert _rows(latest_files("positions")) == len(rows["positions"])
+    assert len(lake_reader.positions(latest_files("positions"), customer.customer_no)) == len(held)
     files = current_files("trades")
     assert files and _rows(files) == len(rows["trades"])
     assert AuditEvent.objects.filter(action="intake.apply", object_id=str(batch.pk)).exists()
@@ -115,3 +120,20 @@ def test_it_rejects_a_value_longer_than_the_database_holds_before_applying(tmp_p
     assert [e["field"] for e in batch.errors_sample] == ["name"]
     assert "longer than 120" in batch.errors_sample[0]["reason"]
     assert Customer.objects.count() == 0
+
+
+def test_the_customer_360_shows_the_latest_positions_from_the_lake(tmp_path, users):
+    from brokerdesk.customers.selectors import customer_360
+
+    rows = batchkit.sample_rows()
+    _run(batchkit.build_batch(tmp_path / "b1", rows))
+    customer = Customer.objects.get(customer_no=rows["positions"][0]["customer_no"])
+    held = sorted((p for p in rows["positions"] if p["customer_no"] == customer.customer_no),
+                  key=lambda p: -p["market_value"])
+    names = dict(Security.objects.values_list("security_code", "name"))
+
+    view = customer_360(users["agent"], customer.pk)
+
+    assert [(h["security_code"], h["quantity"], h["security_name"]) for h in view["holdings"]] == [
+        (p["security_code"], p["quantity"], names[p["security_code"]]) for p in held]
+    assert {h["as_of"] for h in view["holdings"]} == {batchkit.BUSINESS_DATE}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from brokerdesk.core.models import LakePartition
-from brokerdesk.customers.models import CapitalAccount, Customer, CustomerPhone, Holding
+from brokerdesk.customers.models import CapitalAccount, Customer, CustomerPhone, TradingPermission
 from brokerdesk.intake.models import BatchStatus, IntakeBatch
 from brokerdesk.intake.tests import batchkit
 from tests.processes import brokerdesk_command, database_url_of_test_db
@@ -27,7 +27,7 @@ def _state(lake: Path) -> tuple:
             files[str(file.relative_to(lake))] = file.read_bytes()
     return (
         sorted(Customer.objects.values_list("customer_no", "name", "total_assets", "assets_as_of")),
-        CustomerPhone.objects.count(), CapitalAccount.objects.count(), Holding.objects.count(),
+        CustomerPhone.objects.count(), CapitalAccount.objects.count(), TradingPermission.objects.count(),
         published, files,
     )
 

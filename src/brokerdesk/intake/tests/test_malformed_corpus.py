@@ -301,6 +301,53 @@ def test_it_rejects_a_duplicate_key(tmp_path):
     ]
 
 
+def test_it_rejects_two_clients_with_the_same_identity_document(tmp_path):
+    rows = sample_rows()
+    rows["customers"][2]["id_type"] = rows["customers"][0]["id_type"]
+    rows["customers"][2]["id_number"] = rows["customers"][0]["id_number"]
+    identity = f"{rows['customers'][0]['id_type']}, {rows['customers'][0]['id_number']}"
+
+    assert errors_of(validate(build_batch(tmp_path / "b", rows), tmp_path)) == [
+        ("customers.csv", 3, "id_type, id_number", identity,
+         "duplicate (id_type, id_number): same values as row 1"),
+    ]
+
+
+def test_it_rejects_an_identity_that_belongs_to_another_loaded_client(tmp_path):
+    rows = sample_rows()
+    first = rows["customers"][0]
+    known = write_known_keys(tmp_path / "known", customers=["C0999"],
+                             identities={"C0999": (first["id_type"], first["id_number"])})
+
+    assert errors_of(validate(build_batch(tmp_path / "b", rows), tmp_path, known)) == [
+        ("customers.csv", 1, "id_type, id_number", f"{first['id_type']}, {first['id_number']}",
+         "(id_type, id_number) already belongs to C0999"),
+    ]
+
+
+def test_it_rejects_an_identity_moving_to_another_client_in_one_batch(tmp_path):
+    # The database checks the identity row by row while merging, so a document number taken from one client
+    # (corrected in this batch) can be given to another only in a later batch.
+    rows = sample_rows()
+    first, third = rows["customers"][0], rows["customers"][2]
+    known = write_known_keys(tmp_path / "known", customers=[third["customer_no"]],
+                             identities={third["customer_no"]: (first["id_type"], first["id_number"])})
+
+    assert errors_of(validate(build_batch(tmp_path / "b", rows), tmp_path, known)) == [
+        ("customers.csv", 1, "id_type, id_number", f"{first['id_type']}, {first['id_number']}",
+         f"(id_type, id_number) already belongs to {third['customer_no']}"),
+    ]
+
+
+def test_it_accepts_a_loaded_client_sent_again_with_its_own_identity(tmp_path):
+    rows = sample_rows()
+    first = rows["customers"][0]
+    known = write_known_keys(tmp_path / "known", customers=[first["customer_no"]],
+                             identities={first["customer_no"]: (first["id_type"], first["id_number"])})
+
+    assert validate(build_batch(tmp_path / "b", rows), tmp_path, known).ok
+
+
 def test_it_rejects_an_unknown_branch(tmp_path):
     rows = sample_rows()
     rows["customers"][0]["branch_code"] = "BX99"

@@ -88,6 +88,9 @@ def _entity_section(entity: Entity) -> list[str]:
     lines = [f"### {entity.name}", "", entity.description, ""]
     lines.append(f"- Role: {ROLE_TEXT[entity.role]}.")
     lines.append(f"- Key: {', '.join(f'`{k}`' for k in entity.key)} (unique within the file).")
+    for columns in entity.unique:
+        lines.append(f"- Also unique: {', '.join(f'`{c}`' for c in columns)}, within the file and against the rows "
+                     f"already loaded (another {entity.key[0]} may not hold the same values).")
     if entity.date_column:
         lines.append(f"- Business date column: `{entity.date_column}`.")
     lines.append(f"- Batch kinds: {', '.join(entity.kinds)}.")

@@ -151,9 +151,14 @@ def usccs(serial: np.ndarray, region: np.ndarray) -> np.ndarray:
 
 
 def amac_codes(serial: np.ndarray) -> np.ndarray:
-    """Fund filing codes (基金业协会备案编码) such as SXY123: 'S', two letters, three digits."""
-    serial = np.asarray(serial, dtype=np.int64) % (26 * 26 * 1000)
-    letters = np.stack([65 + serial // 26000, 65 + (serial // 1000) % 26], axis=1).astype(np.uint8)
+    """Product filing codes (基金业协会备案编码) such as SXYZ123: 'S', three letters, three digits.
+
+    One code per serial up to 26**3 * 1000 (17.6 million clients): the identity (type, number) is unique in the
+    database, so two product clients must never share a code.
+    """
+    serial = np.asarray(serial, dtype=np.int64) % (26 ** 3 * 1000)
+    letters = np.stack([65 + serial // 676_000, 65 + (serial // 26_000) % 26, 65 + (serial // 1000) % 26],
+                       axis=1).astype(np.uint8)
     return np.hstack([col.text_matrix("S", rows=len(serial)), letters, col.digits(serial % 1000, 3)])
 
 

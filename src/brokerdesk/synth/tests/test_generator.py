@@ -101,6 +101,18 @@ def test_it_keeps_keys_unique(out):
             key = ENTITY_BY_NAME[name].key
             groups = table.group_by(list(key)).aggregate([])
             assert groups.num_rows == table.num_rows, f"{name}: duplicate {key}"
+            for columns in ENTITY_BY_NAME[name].unique:
+                groups = table.group_by(list(columns)).aggregate([])
+                assert groups.num_rows == table.num_rows, f"{name}: duplicate {columns}"
+
+
+def test_it_gives_product_clients_distinct_filing_codes_at_millions_of_clients():
+    import numpy as np
+
+    from brokerdesk.synth.generator.identities import amac_codes
+
+    codes = amac_codes(np.arange(0, 5_000_000, 3))  # the serials of a 5-million-client brokerage, thinned
+    assert len(np.unique(codes, axis=0)) == len(codes)
 
 
 def test_it_dates_facts_on_trading_days_inside_the_batch(out):
