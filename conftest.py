@@ -4,12 +4,20 @@ The shared test users (ARCHITECTURE.md section 4, rule 10): agent, supervisor, b
 of branch B, reviewer, compliance (plus a client manager and an administrator).
 """
 
-import os
-
 import pytest
 from django.test import Client
 
-os.environ.setdefault("BROKERDESK_HUEY_IMMEDIATE", "1")
+
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_immediately():
+    """Huey tasks run in the test's own thread and transaction, at the moment they are enqueued.
+
+    Set on the instance: the settings are imported before this file, so an environment variable set here
+    would come too late.
+    """
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
 
 
 @pytest.fixture

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "brokerdesk.org",
     "brokerdesk.customers",
     "brokerdesk.intake",
+    "brokerdesk.segmentation",
     "brokerdesk.synth",
 ]
 

@@ -65,11 +65,19 @@ def _csv_bytes(batch: pa.RecordBatch) -> bytes:
 def load_temp_table(name: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
     """Create temporary table `name` shaped like schema and fill it; returns the row count."""
     create_temp_table(name, schema)
+    rows = insert_batches(name, schema, batches)
+    if connection.vendor == "postgresql":
+        execute(f"ANALYZE {name}")  # temporary tables get no statistics otherwise, and the joins need them
+    return rows
+
+
+def insert_batches(table: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
+    """Append record batches to a table whose columns are named like the schema's; returns the row count."""
     columns = ", ".join(f'"{f.name}"' for f in schema)
     rows = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {name} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
                 for batch in batches:
                     copy.write(_csv_bytes(batch))
                     rows += batch.num_rows
@@ -78,9 +86,50 @@ def load_temp_table(name: str, schema: pa.Schema, batches: Iterable[pa.RecordBat
             raw = cursor.cursor
             for batch in batches:
                 values = [_sqlite_column(col) for col in batch.columns]
-                raw.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", zip(*values, strict=True))
+                raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", zip(*values, strict=True))
                 rows += batch.num_rows
     return rows
+
+
+def read_arrow(sql: str, schema: pa.Schema, params: list | tuple = ()) -> pa.Table:
+    """A query's rows as an Arrow table typed by `schema` (its columns in the query's order).
+
+    PostgreSQL streams the result out with COPY as CSV, which Arrow parses in parallel; SQLite hands rows over
+    in large chunks that become columns. Neither builds a Python object per row on PostgreSQL.
+    """
+    if connection.vendor == "postgresql":
+        sink = io.BytesIO()
+        with connection.cursor() as cursor:
+            query = cursor.cursor.mogrify(sql, params) if params else sql
+            with cursor.cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+                for block in copy:
+                    sink.write(block)
+        if not sink.tell():
+            return schema.empty_table()
+        sink.seek(0)
+        return pacsv.read_csv(
+            sink,
+            read_options=pacsv.ReadOptions(column_names=schema.names),
+            # COPY writes NULL as an unquoted empty field and an empty string as "".
+            convert_options=pacsv.ConvertOptions(column_types=schema, null_values=[""], strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=False),
+        ).cast(schema)
+    chunks: list[pa.RecordBatch] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(500_000):
+            columns = list(zip(*rows, strict=True))
+            chunks.append(pa.RecordBatch.from_arrays(
+                [_arrow_column(values, field.type) for values, field in zip(columns, schema, strict=True)],
+                schema=schema))
+    return pa.Table.from_batches(chunks, schema=schema)
+
+
+def _arrow_column(values: tuple, arrow_type: pa.DataType) -> pa.Array:
+    # A raw SQLite cursor gives dates as ISO text, Django's as date objects; Arrow parses text in one cast.
+    if pa.types.is_date(arrow_type) and any(isinstance(v, str) for v in values[:1]):
+        return pc.cast(pa.array(values, pa.string()), pa.timestamp("s")).cast(arrow_type)
+    return pa.array(values, arrow_type)
 
 
 def _sqlite_column(column: pa.Array) -> list:

@@ -64,10 +64,7 @@ def _changed(*columns: str, target: str) -> str:
 
 def _stage(duck: duckdb.DuckDBPyConnection, name: str, sql: str) -> int:
     reader = duck.sql(sql).to_arrow_reader(BATCH_ROWS)
-    rows = load_temp_table(name, reader.schema, reader)
-    if connection.vendor == "postgresql":
-        execute(f"ANALYZE {name}")  # temporary tables get no statistics otherwise, and the joins need them
-    return rows
+    return load_temp_table(name, reader.schema, reader)
 
 
 def _merge(ctx: ApplyContext, table: str, insert: str, on_conflict: str, params: list | tuple = ()) -> int:

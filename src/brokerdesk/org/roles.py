@@ -21,6 +21,10 @@ PERMISSION_MATRIX: dict[str, set[str]] = {
     "core.view_audit_trail": {Role.COMPLIANCE, Role.ADMIN},
     "intake.view_intakebatch": {Role.REVIEWER, Role.ADMIN, Role.SUPERVISOR},
     "intake.run_intake": {Role.REVIEWER, Role.ADMIN},
+    # Segmentation rules under maker-checker: the service refuses approval by the rule set's own author.
+    "segmentation.draft_ruleset": {Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN},
+    "segmentation.approve_ruleset": {Role.REVIEWER, Role.COMPLIANCE, Role.ADMIN},
+    "segmentation.run_segmentation": {Role.REVIEWER, Role.ADMIN},
     # Django admin: organisation and configuration, administrators only.
     "org.view_company": {Role.ADMIN},
     "org.change_company": {Role.ADMIN},

@@ -15,7 +15,9 @@ asset_rows AS (
     UNION ALL
     SELECT customer_no, date, total_assets
     FROM bd_asset_snapshots
-    WHERE date = CAST($asset_base_date_3m AS DATE) AND date < CAST($asset_window_start AS DATE)
+    WHERE date = CAST($asset_base_date_3m AS DATE)
+      -- No trading day up to T (an empty window): the base day still counts.
+      AND ($asset_window_start IS NULL OR date < CAST($asset_window_start AS DATE))
 ),
 asset_stats AS (
     SELECT

@@ -1,5 +1,6 @@
 """Edge cases of the features, with the seed rules applied: thresholds met exactly, clients without data."""
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -149,3 +150,14 @@ def test_it_counts_only_cny_transfers_in_the_last_thirty_days(tmp_path: Path) ->
     assert (row["inflow_30d"], row["outflow_30d"], row["net_inflow_30d"], row["largest_transfer_30d"]) == (
         1000, 300, 700, 1000,
     )  # fmt: skip
+
+
+def test_it_keeps_the_3_month_base_when_no_trading_day_falls_in_the_window(tmp_path: Path) -> None:
+    data = Dataset(customers=[customer("c", date(2020, 1, 1))])
+    data.assets(BASE_DAY, "c", 1_000_000)
+    sources = write_lake(tmp_path, data)
+    sources = dataclasses.replace(sources, trading_days=[])  # e.g. a calendar that has no days up to T
+
+    row = compute_features(None, sources=sources, as_of=AS_OF).to_pylist()[0]
+
+    assert row["assets_3m_ago"] == 1_000_000 and row["assets_change_3m_pct"] == -100

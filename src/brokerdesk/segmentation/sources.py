@@ -1,0 +1,54 @@
+"""What a segmentation run reads: the published lake files and the master data of the operational DB."""
+
+from datetime import date, timedelta
+
+import pyarrow as pa
+
+from brokerdesk.analytics.engine.features import FeatureSources
+from brokerdesk.core.bulk import read_arrow
+from brokerdesk.core.calendar import is_trading_day
+from brokerdesk.core.lake import current_files
+
+CUSTOMER_SCHEMA = pa.schema([
+    ("customer_id", pa.int64()),
+    ("customer_no", pa.string()),
+    ("kind", pa.string()),
+    ("client_class", pa.string()),
+    ("opened_on", pa.date32()),
+    ("birth_date", pa.date32()),
+    ("status", pa.string()),
+    ("investor_category", pa.string()),
+])
+SECURITY_SCHEMA = pa.schema([("market", pa.string()), ("security_code", pa.string()), ("risk_level", pa.string())])
+# Trades over 12 months and the asset base 3 months back: 400 calendar days covers every window with margin.
+HISTORY_DAYS = 400
+
+
+def customers_table() -> pa.Table:
+    """Every client with the master-data columns the features use, plus the database id write-back needs."""
+    return read_arrow(
+        "SELECT id, customer_no, kind, client_class, opened_on, birth_date, status, investor_category"
+        " FROM customers_customer",
+        CUSTOMER_SCHEMA,
+    )
+
+
+def securities_table() -> pa.Table:
+    return read_arrow("SELECT market, security_code, risk_level FROM customers_security", SECURITY_SCHEMA)
+
+
+def trading_days(until: date, days: int = HISTORY_DAYS) -> list[date]:
+    return [d for d in (until - timedelta(days=n) for n in range(days, -1, -1)) if is_trading_day(d)]
+
+
+def feature_sources(as_of: date, customers: pa.Table) -> FeatureSources:
+    since = as_of - timedelta(days=HISTORY_DAYS)
+    return FeatureSources(
+        customers=customers,
+        securities=securities_table(),
+        asset_snapshots=current_files("asset_snapshots", since=since, until=as_of),
+        positions=current_files("positions", since=since, until=as_of),
+        trades=current_files("trades", since=since, until=as_of),
+        fund_transfers=current_files("fund_transfers", since=since, until=as_of),
+        trading_days=trading_days(as_of),
+    )
