@@ -109,6 +109,32 @@ def _no_batch(ctx):
     return {"batch_id": ctx["missing_batch_id"]}
 
 
+def _segment(ctx):
+    return {"segment_id": ctx["segment"].pk}
+
+
+def _no_segment(ctx):
+    return {"segment_id": ctx["missing_segment_id"]}
+
+
+def _draft(ctx):
+    return {"rule_set_id": ctx["draft"].pk}
+
+
+def _submitted(ctx):
+    return {"rule_set_id": ctx["submitted"].pk}
+
+
+def _no_rule_set(ctx):
+    return {"rule_set_id": ctx["missing_rule_set_id"]}
+
+
+# A draft's editor as the browser posts it: one valid rule.
+RULES_FORM = {"name": "matrix draft", "note": "", "rule-1-position": "10", "rule-1-dimension": "tag",
+              "rule-1-code": "matrix", "rule-1-label_zh": "矩阵", "rule-1-label_en": "", "rule-1-expression": "true",
+              "rule-1-description": ""}
+
+
 COVERAGE: dict[str, Covered] = {
     # Pages (htmx fragments included): the session of a signed-in user.
     "customers/<int:customer_id>/": Covered(
@@ -144,6 +170,39 @@ COVERAGE: dict[str, Covered] = {
     "api/v1/intake/batches/<int:batch_id>": Covered(
         _batch, _no_batch, (Call("get"),), (TOKEN, SESSION), api=True, insider="reviewer",
         ok_marker=lambda ctx: "/batches/matrix",
+    ),
+    # Segments and rule sets belong to no branch: whoever sees clients sees them (a segment's member list is
+    # scoped to the viewer's branch: segmentation/tests check that). Staff who see no clients (the admin role)
+    # get the 404 of a missing one.
+    "segments/<int:segment_id>/members/": Covered(
+        _segment, _no_segment, (Call("get"),), (SESSION,), insider="reviewer", outsider="admin",
+        ok_marker=lambda ctx: ctx["customer_a"].customer_no,
+    ),
+    "api/v1/segments/<int:segment_id>/members": Covered(
+        _segment, _no_segment, (Call("get"),), (TOKEN, SESSION), api=True, insider="reviewer", outsider="admin",
+        ok_marker=lambda ctx: ctx["customer_a"].customer_no,
+    ),
+    "segments/rules/<int:rule_set_id>/": Covered(
+        _draft, _no_rule_set, (Call("get"), Call("post", RULES_FORM, ok_status=302)), (SESSION,),
+        insider="reviewer", outsider="admin",
+    ),
+    "segments/rules/<int:rule_set_id>/preview/": Covered(
+        _draft, _no_rule_set, (Call("post"),), (SESSION,), insider="reviewer", outsider="admin",
+        ok_marker=lambda ctx: 'data-testid="preview-error"',  # the test database has no lake to preview over
+    ),
+    "segments/rules/<int:rule_set_id>/submit/": Covered(
+        _draft, _no_rule_set, (Call("post", ok_status=302),), (SESSION,), insider="reviewer", outsider="admin",
+    ),
+    "segments/rules/<int:rule_set_id>/withdraw/": Covered(
+        _draft, _no_rule_set, (Call("post", ok_status=302),), (SESSION,), insider="reviewer", outsider="admin",
+    ),
+    "segments/rules/<int:rule_set_id>/approve/": Covered(
+        _submitted, _no_rule_set, (Call("post", ok_status=302),), (SESSION,), insider="reviewer",
+        outsider="admin",
+    ),
+    "segments/rules/<int:rule_set_id>/return/": Covered(
+        _submitted, _no_rule_set, (Call("post", {"decision_note": "matrix"}, ok_status=302),), (SESSION,),
+        insider="reviewer", outsider="admin",
     ),
 }
 
@@ -217,12 +276,27 @@ def ctx(users, org, customer_a, customer_b):
 
     from brokerdesk.customers.models import Customer
     from brokerdesk.intake.models import BatchStatus, IntakeBatch
+    from brokerdesk.segmentation.models import RuleSet, Segment, SegmentMembership, SegmentRun
+    from brokerdesk.segmentation.services import ruleset_draft_create, ruleset_submit
 
     top = Customer.objects.aggregate(top=Max("pk"))["top"] or 0
     batch = IntakeBatch.objects.create(source="/batches/matrix", status=BatchStatus.APPLIED, kind="daily",
                                        started_at=timezone.now(), message="matrix batch")
+    # customer_a in a segment (the seed rules are published by a migration), and rule sets drafted by someone
+    # other than the insider, so that the insider may also approve.
+    published = RuleSet.objects.get(status="published")
+    segment = Segment.objects.get(dimension="tier", code="silver")
+    run = SegmentRun.objects.create(business_date=timezone.localdate(), rule_set=published, status="succeeded",
+                                    trigger="command", started_at=timezone.now())
+    SegmentMembership.objects.create(customer=customer_a, segment=segment, valid_from=run.business_date,
+                                     rule_set=published, entered_run=run)
+    draft = ruleset_draft_create(actor=users["supervisor"], name="matrix draft")
+    submitted = ruleset_submit(actor=users["supervisor"],
+                               rule_set=ruleset_draft_create(actor=users["supervisor"], name="matrix submitted"))
     return {"users": users, "org": org, "customer_a": customer_a, "customer_b": customer_b,
-            "missing_customer_id": top + 1000, "batch": batch, "missing_batch_id": batch.pk + 1000}
+            "missing_customer_id": top + 1000, "batch": batch, "missing_batch_id": batch.pk + 1000,
+            "segment": segment, "missing_segment_id": Segment.objects.aggregate(top=Max("pk"))["top"] + 1000,
+            "draft": draft, "submitted": submitted, "missing_rule_set_id": submitted.pk + 1000}
 
 
 @pytest.fixture
@@ -252,6 +326,7 @@ def _page_shape(response, url: str) -> str:
 def _traces(ctx) -> dict:
     from brokerdesk.core.models import AuditEvent
     from brokerdesk.customers.models import CustomerNote
+    from brokerdesk.segmentation.models import RuleSet, SegmentRule
 
     customer = ctx["customer_a"]
     return {
@@ -259,6 +334,8 @@ def _traces(ctx) -> dict:
         "audit_events_on_the_customer": AuditEvent.objects.filter(
             object_type="customer", object_id=str(customer.pk)
         ).count(),
+        "rule_sets": list(RuleSet.objects.order_by("pk").values_list("pk", "status", "name", "decision_note")),
+        "rules": list(SegmentRule.objects.order_by("pk").values_list("pk", "code", "expression")),
     }
 
 

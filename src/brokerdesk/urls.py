@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("customers/", include("brokerdesk.customers.urls")),
     path("intake/", include("brokerdesk.intake.urls")),
+    path("segments/", include("brokerdesk.segmentation.urls")),
     path("", include("brokerdesk.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

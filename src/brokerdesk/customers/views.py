@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from brokerdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from brokerdesk.core.registry import customer_sections_for
 from brokerdesk.customers import selectors, services
 from brokerdesk.customers.presenters import customer_card
 
@@ -30,9 +31,16 @@ def customer_search(request):
     return render(request, template, {"q": query, "results": results, "cap": selectors.SEARCH_MATCH_CAP})
 
 
+def _sections(request, customer) -> list[dict]:
+    """The sections other apps add to the 360 (segments, ...), each with its context, in order."""
+    return [{"section": section, "context": section.context(request.user, customer)}
+            for section in customer_sections_for(request.user)]
+
+
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_detail(request, customer_id: int):
-    return render(request, "customers/detail.html", {"view": _get_360(request, customer_id)})
+    view = _get_360(request, customer_id)
+    return render(request, "customers/detail.html", {"view": view, "sections": _sections(request, view["customer"])})
 
 
 @require_POST

@@ -10,6 +10,8 @@ import pyarrow as pa
 from brokerdesk.analytics.engine.connection import engine_connection
 from brokerdesk.analytics.engine.features import compute_features
 from brokerdesk.analytics.engine.rules import Dimension, compile_rule_set, evaluate_rule_set
+from brokerdesk.core.audit import audit_record
+from brokerdesk.core.errors import PermissionDenied
 from brokerdesk.core.lake import lake_root
 from brokerdesk.customers.selectors import customers_visible_to
 from brokerdesk.segmentation.models import RuleSet
@@ -20,7 +22,6 @@ from brokerdesk.segmentation.run import (
     latest_business_date,
     published_rule_set,
 )
-from brokerdesk.segmentation.services import _require
 from brokerdesk.segmentation.sources import customers_table, feature_sources
 
 SAMPLE_CANDIDATES = 500
@@ -51,7 +52,11 @@ class Preview:
 
 
 def ruleset_preview(*, actor, rule_set: RuleSet) -> Preview:
-    _require(actor, "segmentation.draft_ruleset", "segmentation.ruleset_preview")
+    # Makers preview what they draft; checkers preview what they are asked to approve.
+    if actor is None or not (actor.has_perm("segmentation.draft_ruleset")
+                             or actor.has_perm("segmentation.approve_ruleset")):
+        audit_record(actor=actor, action="access.denied", details={"attempted": "segmentation.ruleset_preview"})
+        raise PermissionDenied()
     draft = compile_rule_set(engine_rule_set(rule_set))
     published = compile_rule_set(engine_rule_set(published_rule_set()))
     with engine_connection() as con:

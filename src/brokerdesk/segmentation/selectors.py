@@ -46,11 +46,21 @@ def segment_catalogue(actor) -> list[CatalogueEntry]:
     return entries
 
 
+def _valid_id(value) -> int:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if not 0 < pk < 2**63:
+        raise NotFound()
+    return pk
+
+
 def segment_get_for_actor(actor, segment_id: int) -> Segment:
     if not _may_view_segments(actor):
         raise NotFound()
     try:
-        return Segment.objects.get(pk=segment_id)
+        return Segment.objects.get(pk=_valid_id(segment_id))
     except Segment.DoesNotExist:
         raise NotFound() from None
 
@@ -84,7 +94,7 @@ def rule_sets(actor) -> QuerySet[RuleSet]:
 
 def rule_set_get_for_actor(actor, rule_set_id: int) -> RuleSet:
     try:
-        return rule_sets(actor).get(pk=rule_set_id)
+        return rule_sets(actor).get(pk=_valid_id(rule_set_id))
     except (RuleSet.DoesNotExist, PermissionDenied):
         raise NotFound() from None
 

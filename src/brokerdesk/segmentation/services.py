@@ -31,6 +31,11 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+# The stored columns' lengths (models.SegmentRule), checked before anything is written.
+FIELD_LIMITS = {"code": 64, "label_zh": 60, "label_en": 60, "expression": 2000}
+NAME_LIMIT = 120
+
+
 @dataclass(frozen=True)
 class RuleInput:
     dimension: str
@@ -51,8 +56,13 @@ def check_rules(rules: list[RuleInput]) -> None:
     """Raise ValidationFailed naming each bad rule: its position (1-based), segment and, for a bad expression,
     the message with line, column and offset of the offending token. Checks the whole list, not just the first."""
     problems: list[dict] = []
+    if not rules:
+        raise ValidationFailed(_("A rule set needs at least one rule."), details={"rules": []})
     for position, item in enumerate(rules, start=1):
         where = {"rule": position, "segment": item.code}
+        for name, limit in FIELD_LIMITS.items():
+            if len(getattr(item, name)) > limit:
+                problems.append(where | {"field": name, "message": _("At most %(n)d characters.") % {"n": limit}})
         if item.dimension not in Dimension.__members__.values():
             problems.append(where | {"field": "dimension", "message": _("Unknown dimension.")})
             continue
@@ -103,6 +113,9 @@ def ruleset_rules_save(*, actor, rule_set: RuleSetModel, rules: list[RuleInput],
     """Replace a draft's rules (in the given order). Nothing is saved when any rule is bad."""
     _require(actor, "segmentation.draft_ruleset", "segmentation.ruleset_rules_save")
     check_rules(rules)
+    if name is not None and not 0 < len(name.strip()) <= NAME_LIMIT:
+        raise ValidationFailed(_("The name must be 1 to %(n)d characters.") % {"n": NAME_LIMIT},
+                               details={"name": [_("1 to %(n)d characters") % {"n": NAME_LIMIT}]})
     with transaction.atomic():
         locked = RuleSetModel.objects.select_for_update().get(pk=rule_set.pk)
         if locked.status != RuleSetStatus.DRAFT:

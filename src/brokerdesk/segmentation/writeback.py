@@ -74,11 +74,12 @@ def diff_memberships(
         FULL OUTER JOIN (SELECT customer_id * {KEY_FACTOR} + segment_id AS key FROM bd_before) AS b
           ON a.key = b.key
         WHERE a.key IS NULL OR b.key IS NULL
-    """)
+    """)  # noqa: S608 (KEY_FACTOR is our integer constant)
 
     def changed(now_in: bool) -> pa.Table:
-        return con.sql(f"SELECT key // {KEY_FACTOR} AS customer_id, key % {KEY_FACTOR} AS segment_id "
-                       f"FROM bd_changes WHERE now_in = {str(now_in).lower()}").to_arrow_table().cast(MEMBER_SCHEMA)
+        query = (f"SELECT key // {KEY_FACTOR} AS customer_id, key % {KEY_FACTOR} AS segment_id "  # noqa: S608
+                 "FROM bd_changes WHERE now_in = $now_in")  # (KEY_FACTOR is our integer constant)
+        return con.sql(query, params={"now_in": now_in}).to_arrow_table().cast(MEMBER_SCHEMA)
 
     return MembershipChanges(
         after=con.table("bd_after").to_arrow_table().cast(MEMBER_SCHEMA),

@@ -1,12 +1,13 @@
 """A small synthetic brokerage loaded through the real intake: a backfill date and the following daily date."""
 
+import io
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 
 from brokerdesk.intake.services import intake_run
-from brokerdesk.synth.generator import generate
 
 BACKFILL_END = date(2026, 11, 12)  # a Thursday; the daily batch is Friday 2026-11-13
 
@@ -21,7 +22,9 @@ class Brokerage:
 def brokerage(db, settings, tmp_path) -> Brokerage:
     settings.LAKE_DIR = tmp_path / "lake"
     settings.INTAKE_DIR = tmp_path / "intake"
-    generate(tmp_path / "batches", customers=400, days=70, seed=11, end_date=BACKFILL_END)
+    # Through the command: the synth app sits above segmentation in the layers.
+    call_command("synth", "--customers", "400", "--days", "70", "--seed", "11", "--out", str(tmp_path / "batches"),
+                 "--end-date", BACKFILL_END.isoformat(), stdout=io.StringIO())
     results = intake_run(actor=None, path=tmp_path / "batches")
     assert [r.ok for r in results] == [True, True]
     return Brokerage(backfill_date=results[0].batch.business_date, daily_date=results[1].batch.business_date)

@@ -198,7 +198,7 @@ def test_the_command_prints_counts_and_durations_as_json(brokerage, capsys):
 
 
 def test_the_membership_table_name_used_in_bulk_sql_is_the_models():
-    assert writeback.MEMBERSHIP_TABLE == SegmentMembership._meta.db_table
+    assert SegmentMembership._meta.db_table == writeback.MEMBERSHIP_TABLE
 
 
 def test_a_business_date_comes_from_the_lake_when_none_is_given(brokerage):

@@ -71,7 +71,7 @@ def test_it_rejects_a_bad_rule_with_its_position_and_saves_nothing(users, expres
 
 def test_it_rejects_duplicate_segments_and_bad_codes(users):
     draft = ruleset_draft_create(actor=users["reviewer"], name="dupes")
-    rules = _rules(draft) + [RuleInput("tier", "gold", "true", "黄金"), RuleInput("tag", "Bad Code", "true", "x")]
+    rules = [*_rules(draft), RuleInput("tier", "gold", "true", "黄金"), RuleInput("tag", "Bad Code", "true", "x")]
 
     with pytest.raises(ValidationFailed) as raised:
         ruleset_rules_save(actor=users["reviewer"], rule_set=draft, rules=rules)
