@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_P99_MS = 10.0
 BASELINE = ROOT / "bench" / "screen_pop" / "baseline.json"
+CARRIED_NOTE = "> Not measured in this run:"
 
 
 def machine() -> dict:
@@ -65,7 +66,8 @@ def _load_text(load: dict) -> str:
 
 
 def render(results: list[dict], baseline: dict | None, synth: dict | None = None,
-           intakes: list[dict] | None = None) -> str:
+           intakes: list[dict] | None = None, segmentations: list[dict] | None = None,
+           carried_screen_pop: list[str] | None = None) -> str:
     m = machine()
     done = [r for r in results if not r.get("skipped")]
     skipped = [r for r in results if r.get("skipped")]
@@ -79,7 +81,8 @@ def render(results: list[dict], baseline: dict | None, synth: dict | None = None
         "Written by `make bench` (`scripts/run-bench`); do not edit by hand, run it again. Benchmarks are not "
         "tests: nothing here fails a build, the figures are for reading and comparing.",
         "",
-        f"Measured {when.replace('T', ' ')} at commit {', '.join(sorted({r['commit'] for r in done})) or '–'}.",
+        (f"Measured {when.replace('T', ' ')} at commit {', '.join(sorted({r['commit'] for r in done}))}." if done
+         else "Each section says when and at which commit it was measured."),
         "",
         "## Machine",
         "",
@@ -96,18 +99,25 @@ def render(results: list[dict], baseline: dict | None, synth: dict | None = None
                      f"{versions.get('shared_buffers', '?')}) |")
     if "sqlite" in versions:
         lines.append(f"| SQLite | {versions['sqlite']} (WAL, as the application configures it) |")
-    lines.append(f"| Django, uvicorn | {versions.get('django', '?')}, {versions.get('uvicorn', '?')} |")
     phases = ("before", "in_process", "http", "after")
     loads = ["{}: {}".format(r["db"], " → ".join(str(r["loadavg"][p][0]) for p in phases if p in r["loadavg"]))
              for r in done]
-    lines.append(f"| load average (1 min): start, in-process, HTTP, end | {'; '.join(loads)} |")
+    if done:
+        lines.append(f"| Django, uvicorn | {versions.get('django', '?')}, {versions.get('uvicorn', '?')} |")
+        lines.append(f"| load average (1 min): start, in-process, HTTP, end | {'; '.join(loads)} |")
     busy = any(max(v[0] for v in r["loadavg"].values()) > (m["cores"] or 1) for r in done)
     if busy:
         lines += ["", "> The load average shows other work (other test and benchmark runs) sharing this machine's "
                   f"{m['cores']} cores during the measurements: every figure below is slower and noisier than on an "
                   "idle machine, the tails most of all. Run `make bench` on a quiet machine for reference figures."]
-    lines += _screen_pop(done, skipped, baseline)
+    if results:
+        lines += _screen_pop(done, skipped, baseline)
+    elif carried_screen_pop:
+        lines += ["", *carried_screen_pop[:1], "",
+                  f"{CARRIED_NOTE} carried over unchanged from the previous docs/benchmarks.md (the machine and "
+                  "commit it names are that run's).", *carried_screen_pop[1:]]
     lines += _synth_and_intake(synth, intakes)
+    lines += _segmentation(segmentations or [])
     lines += _reproduce()
     return "\n".join(lines) + "\n"
 
@@ -323,6 +333,55 @@ def _synth_and_intake(synth: dict | None, intakes: list[dict] | None) -> list[st
     return lines
 
 
+def _segmentation(results: list[dict]) -> list[str]:
+    """bench/segmentation: the published seed rules over the 3M-client year, against pandas."""
+    lines = []
+    for result in results:
+        targets = result["targets"]
+        lines += [
+            "", f"## segmentation on {result['db']}: {result['clients']:,} clients, seed rules, against pandas", "",
+            f"`brokerdesk segment --date D --json`, each run in its own process, on the installation bench/intake "
+            f"left; measured {result['measured_at'][:16].replace('T', ' ')} at commit {result['commit']}; load "
+            f"average {result['loadavg']['before'][0]} → {result['loadavg']['after'][0]}. *initial* writes every "
+            f"membership into empty tables (the backfill date); *nightly* is the daily batch's date, writing only "
+            f"the memberships that changed (the run the target is about); *repeat* runs that date again and "
+            f"writes nothing. *pandas* is bench/segmentation/pandas_baseline.py on the nightly date, the same "
+            f"clients and lake files. Run seconds are the run's own (reading clients, features, rules, diff, "
+            f"write-back), without interpreter start-up; wall includes it. Targets: ≤ {targets['seconds']:g} s, "
+            f"≤ {targets['peak_rss_gib']:g} GiB, ≥ {targets['ratio']:g}× pandas.",
+            "",
+            "| run | run s | wall s | peak RSS GiB | entered | left | steps (s) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, run in result["runs"].items():
+            report = run["report"]
+            steps = ", ".join(f"{k} {v}" for k, v in report.get("durations_seconds", {}).items() if k != "total")
+            lines.append(
+                f"| {name} ({report.get('business_date', '?')}) | {report.get('durations_seconds', {}).get('total')}"
+                f" | {run['wall_seconds']} | {run['peak_rss_gib']} | {sum(report.get('entered', {}).values()):,} | "
+                f"{sum(report.get('left', {}).values()):,} | {steps} |")
+        pandas = result["pandas"]
+        seconds = pandas["report"].get("seconds", {})
+        steps = ", ".join(f"{k} {v}" for k, v in seconds.items() if k != "total")
+        lines.append(f"| pandas ({pandas['report'].get('business_date', '?')}) | {seconds.get('total')} | "
+                     f"{pandas['wall_seconds']} | {pandas['peak_rss_gib']} | – | – | {steps} |")
+        nightly = result["runs"]["nightly"]
+        seconds_ok = _met(nightly["report"]["durations_seconds"]["total"], targets["seconds"])
+        memory = max(r["peak_rss_gib"] for r in result["runs"].values())
+        ratio_ok = "met" if result["ratio"] >= targets["ratio"] else "**missed**"
+        members = nightly["report"]["members"]
+        lines += [
+            "",
+            f"Nightly run: time {seconds_ok}; peak memory of the engine runs {memory} GiB, "
+            f"{_met(memory, targets['peak_rss_gib'])}; {result['ratio']}× faster than pandas, {ratio_ok}. "
+            f"pandas found {'the same' if result['same_memberships_as_pandas'] else '**different**'} "
+            f"membership counts. Members on the nightly date: "
+            + ", ".join(f"{k} {v:,}" for k, v in members.items()) + ".",
+            "",
+        ]
+    return lines
+
+
 def _reproduce() -> list[str]:
     return [
         "## How to reproduce",
@@ -333,6 +392,7 @@ def _reproduce() -> list[str]:
         ".venv/bin/python -m bench.screen_pop --db sqlite --customers 100000 --seconds 5   # one quick run",
         ".venv/bin/python -m bench.synth --out var/bench/synth3m --keep   # the synthetic brokerage",
         ".venv/bin/python -m bench.intake --db postgresql --batches var/bench/synth3m",
+        ".venv/bin/python -m bench.segmentation --db postgresql   # after bench.intake on that database",
         "```",
         "",
         "- PostgreSQL: `BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/brokerdesk_bench`); "
@@ -348,6 +408,20 @@ def _reproduce() -> list[str]:
     ]
 
 
+def _previous_section(path: Path, heading: str) -> list[str] | None:
+    """A section of the existing report, from its heading to the next section: kept when a run skips it."""
+    if not path.exists():
+        return None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(heading)), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return [line for line in lines[start:end] if not line.startswith(CARRIED_NOTE)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--results", type=Path, default=ROOT / "var" / "bench" / "results")
@@ -357,7 +431,8 @@ def main() -> int:
     order = {"PostgreSQL": 0, "SQLite": 1}
     results = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("screen_pop-*.json"))),
                      key=lambda r: order.get(r["db"], 9))
-    if not results:
+    carried = None if results else _previous_section(args.out, "## screen_pop")
+    if not results and not carried:
         print(f"no results in {args.results}", file=sys.stderr)
         return 1
     if args.save_baseline:
@@ -374,7 +449,9 @@ def main() -> int:
     synth = json.loads(synth_file.read_text()) if synth_file.exists() else None
     intakes = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("intake-*.json"))),
                      key=lambda r: order.get(r["db"], 9))
-    args.out.write_text(render(results, baseline, synth, intakes))
+    segmentations = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("segmentation-*.json"))),
+                           key=lambda r: order.get(r["db"], 9))
+    args.out.write_text(render(results, baseline, synth, intakes, segmentations, carried))
     print(f"wrote {args.out}")
     return 0
 

@@ -1,0 +1,1 @@
+"""bench/segmentation: client segmentation (features and seed rules) in the DuckDB engine against pandas."""
