@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brokerdesk.analytics.engine.connection import engine_connection
+from brokerdesk.analytics.engine.features.state import FeatureState
 from brokerdesk.analytics.engine.rules import CompiledRuleSet, Dimension, Rule, RuleSet, compile_rule_set
-from brokerdesk.analytics.engine.segmentation import segment_clients
+from brokerdesk.analytics.engine.segmentation import SegmentationResult, segment_clients
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import ApplicationError, PermissionDenied
 from brokerdesk.core.lake import lake_root
@@ -169,9 +170,15 @@ def _execute(run: SegmentRun, rule_set: RuleSetModel, previous: SegmentRun | Non
     folder = run_dir(run)
     folder.mkdir(parents=True, exist_ok=True)
     with engine_connection(temp_directory=folder / "spill") as con:
-        result = segment_clients(con, sources=sources, as_of=run.business_date, rule_set=compiled)
+        previous_state = FeatureState.load(run_dir(previous) / "state") if previous else None
+        result = segment_clients(con, sources=sources, as_of=run.business_date, rule_set=compiled,
+                                 previous=previous_state)
         clock.lap("features and rules", f"{result.features.num_rows:,} clients, "
-                                        f"{result.memberships.num_rows:,} memberships")
+                                        f"{result.memberships.num_rows:,} memberships, "
+                                        + ("from the previous run's aggregates" if result.from_previous
+                                           else "aggregated in full"))
+        run.message = (f"features: stepped from run #{previous.pk}" if result.from_previous
+                       else "features: computed in full")
         snapshot = lake_root() / previous.snapshot if previous and previous.snapshot else None
         changes = diff_memberships(con, memberships=result.memberships, customers=customers, segments=segments,
                                    snapshot=snapshot)
@@ -180,7 +187,7 @@ def _execute(run: SegmentRun, rule_set: RuleSetModel, previous: SegmentRun | Non
 
     # The files are written while the database takes the changes; both must finish before the commit.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        files = pool.submit(_write_files, folder, changes.after, result.features)
+        files = pool.submit(_write_files, folder, changes.after, result)
         with transaction.atomic():
             closed = close_left(changes.left, business_date=run.business_date, run_id=run.pk)
             opened = open_entered(changes.entered, business_date=run.business_date, run_id=run.pk,
@@ -205,9 +212,11 @@ def _segments_table(compiled: CompiledRuleSet) -> pa.Table:
                                 schema=SEGMENT_SCHEMA)
 
 
-def _write_files(folder: Path, members: pa.Table, features: pa.Table) -> None:
+def _write_files(folder: Path, members: pa.Table, result: SegmentationResult) -> None:
     pq.write_table(members, folder / "members.parquet", compression="zstd")
-    pq.write_table(features, folder / "features.parquet", compression="zstd")
+    pq.write_table(result.features, folder / "features.parquet", compression="zstd")
+    if result.state is not None:
+        result.state.save(folder / "state")
 
 
 def _finish(run: SegmentRun, changes, clients: int, clock: _Stopwatch) -> None:

@@ -42,13 +42,16 @@ def trading_days(until: date, days: int = HISTORY_DAYS) -> list[date]:
 
 
 def feature_sources(as_of: date, customers: pa.Table) -> FeatureSources:
+    """Trades and asset snapshots from the start of the lake (not a moving `since`): the file list then only
+    grows from one day to the next, which lets a run step from the previous run's aggregates (the windows
+    themselves are bounded by dates in the SQL); last_trade_date looks at the whole lake."""
     since = as_of - timedelta(days=HISTORY_DAYS)
     return FeatureSources(
         customers=customers,
         securities=securities_table(),
-        asset_snapshots=current_files("asset_snapshots", since=since, until=as_of),
+        asset_snapshots=current_files("asset_snapshots", until=as_of),
         positions=current_files("positions", since=since, until=as_of),
-        trades=current_files("trades", since=since, until=as_of),
+        trades=current_files("trades", until=as_of),
         fund_transfers=current_files("fund_transfers", since=since, until=as_of),
         trading_days=trading_days(as_of),
     )

@@ -11,7 +11,9 @@ import duckdb
 import pyarrow as pa
 
 from brokerdesk.analytics.engine.connection import engine_connection
-from brokerdesk.analytics.engine.features import FeatureSources, compute_features
+from brokerdesk.analytics.engine.features import FeatureSources
+from brokerdesk.analytics.engine.features.compute import compute_features_with_state
+from brokerdesk.analytics.engine.features.state import FeatureState
 from brokerdesk.analytics.engine.rules import CompiledRuleSet, RuleSet, compile_rule_set, evaluate_rule_set
 
 
@@ -19,6 +21,8 @@ from brokerdesk.analytics.engine.rules import CompiledRuleSet, RuleSet, compile_
 class SegmentationResult:
     features: pa.Table  # FEATURE_COLUMNS, one row per client
     memberships: pa.Table  # MEMBERSHIP_SCHEMA: customer_no, segment_code, dimension
+    state: FeatureState | None = None  # for the next day's run (features/state.py)
+    from_previous: bool = False  # whether the previous state was used
 
 
 def segment_clients(
@@ -27,6 +31,7 @@ def segment_clients(
     sources: FeatureSources,
     as_of: date,
     rule_set: RuleSet | CompiledRuleSet,
+    previous: FeatureState | None = None,
 ) -> SegmentationResult:
     """Compute features as of a date and evaluate a rule set over them.
 
@@ -35,6 +40,7 @@ def segment_clients(
     compiled = rule_set if isinstance(rule_set, CompiledRuleSet) else compile_rule_set(rule_set)
     if con is None:
         with engine_connection() as own:
-            return segment_clients(own, sources=sources, as_of=as_of, rule_set=compiled)
-    features = compute_features(con, sources=sources, as_of=as_of)
-    return SegmentationResult(features=features, memberships=evaluate_rule_set(con, features, compiled))
+            return segment_clients(own, sources=sources, as_of=as_of, rule_set=compiled, previous=previous)
+    features, state, used = compute_features_with_state(con, sources=sources, as_of=as_of, previous=previous)
+    return SegmentationResult(features=features, memberships=evaluate_rule_set(con, features, compiled),
+                              state=state, from_previous=used)

@@ -1,8 +1,10 @@
 """`brokerdesk segment`: features and rules over the lake, write-back of changes only, history, events, runs."""
 
 import json
+import shutil
 from collections import Counter
 
+import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 
@@ -79,6 +81,20 @@ def test_it_writes_only_the_changes_and_closes_the_periods_clients_left(brokerag
     assert set(closed.values_list("customer_id", "segment__code")) == left
     assert set(closed.values_list("valid_to", "left_run_id")) <= {(brokerage.daily_date, run.pk)}
     assert sum(run.entered.values()) == len(entered) and sum(run.left.values()) == len(left)
+
+
+def test_the_next_day_steps_from_the_previous_runs_aggregates_to_the_same_segments(brokerage):
+    segmentation_run(actor=None, business_date=brokerage.backfill_date)
+    stepped = segmentation_run(actor=None, business_date=brokerage.daily_date)
+    assert "stepped from run" in stepped.message
+    features = pq.read_table(lake_root() / stepped.features).sort_by("customer_no")
+
+    shutil.rmtree(run_dir(stepped) / "state")  # no state: the same date again, aggregated in full
+    full = segmentation_run(actor=None, business_date=brokerage.daily_date)
+
+    assert "computed in full" in full.message
+    assert full.entered == {} and full.left == {}
+    assert pq.read_table(lake_root() / full.features).sort_by("customer_no").equals(features)
 
 
 def test_it_keeps_history_with_the_rule_version_when_the_rules_change(brokerage, staff):

@@ -10,6 +10,7 @@ import pyarrow as pa
 from brokerdesk.analytics.engine.connection import engine_connection
 from brokerdesk.analytics.engine.features.catalogue import FEATURE_COLUMNS, FEATURES_VERSION
 from brokerdesk.analytics.engine.features.sources import FeatureSources, register_sources, view_name
+from brokerdesk.analytics.engine.features.state import FeatureState, usable_for
 from brokerdesk.analytics.engine.features.windows import FeatureWindows, feature_windows
 
 SQL_DIR = Path(__file__).parent
@@ -28,15 +29,62 @@ def compute_features(
     Pass a connection to share it with the rule evaluation (engine_connection() sizes one); without one, a
     connection with the default limits is opened and closed here. Row order is unspecified.
     """
+    return compute_features_with_state(con, sources=sources, as_of=as_of)[0]
+
+
+def compute_features_with_state(
+    con: duckdb.DuckDBPyConnection | None,
+    *,
+    sources: FeatureSources,
+    as_of: date,
+    previous: FeatureState | None = None,
+) -> tuple[pa.Table, FeatureState, bool]:
+    """compute_features, plus the state the next day's run can start from, and whether `previous` was used
+    (see state.py: the result is the same either way, only the work differs)."""
     if con is None:
         with engine_connection() as own:
-            return compute_features(own, sources=sources, as_of=as_of)
+            return compute_features_with_state(own, sources=sources, as_of=as_of, previous=previous)
     register_sources(con, sources)
     windows = resolve_windows(con, sources, as_of)
-    table = con.sql(feature_sql(), params=windows.as_sql_parameters()).to_arrow_table()
+    parameters = windows.as_sql_parameters()
+    incremental = usable_for(previous, as_of=as_of, windows=windows, trade_files=list(sources.trades),
+                             asset_files=list(sources.asset_snapshots),
+                             earliest_date_of=lambda files: _earliest_date(con, files))
+    if incremental:
+        parameters |= previous.windows.as_previous_parameters()
+        con.from_arrow(previous.trade_stats).create_view("bd_trade_state")
+        con.from_arrow(previous.asset_sums).create_view("bd_asset_state")
+    suffix = "_delta" if incremental else ""
+    trade_stats = _materialise(con, "bd_trade_stats", sql_file(f"trade_stats{suffix}"), parameters)
+    asset_stats = _materialise(con, "bd_asset_stats", sql_file(f"asset_stats{suffix}"), parameters)
+    table = con.sql(feature_sql(), params=_used(feature_sql(), parameters)).to_arrow_table()
     if tuple(table.column_names) != FEATURE_COLUMNS:
         raise RuntimeError(f"features_{FEATURES_VERSION}.sql columns differ from the catalogue: {table.column_names}")
+    state = FeatureState(as_of=as_of, windows=windows, trade_files=tuple(sources.trades),
+                         asset_files=tuple(sources.asset_snapshots), trade_stats=trade_stats,
+                         asset_sums=asset_stats.select(["customer_no", "assets_sum_20d"]))
+    return table, state, incremental
+
+
+@cache
+def sql_file(name: str, version: str = FEATURES_VERSION) -> str:
+    return (SQL_DIR / f"{name}_{version}.sql").read_text(encoding="utf-8")
+
+
+def _used(sql: str, parameters: dict[str, object]) -> dict[str, object]:
+    """DuckDB rejects named parameters a statement does not mention: pass each statement its own."""
+    return {name: value for name, value in parameters.items() if f"${name}" in sql}
+
+
+def _materialise(con: duckdb.DuckDBPyConnection, name: str, sql: str, parameters: dict) -> pa.Table:
+    """Run a stats query once, keep it as a table the feature query joins, and hand it back for the state."""
+    table = con.sql(sql, params=_used(sql, parameters)).to_arrow_table()
+    con.from_arrow(table).create_view(name)
     return table
+
+
+def _earliest_date(con: duckdb.DuckDBPyConnection, files: list[str]) -> date | None:
+    return con.read_parquet([str(f) for f in files]).aggregate("min(date)").fetchall()[0][0]
 
 
 def resolve_windows(con: duckdb.DuckDBPyConnection, sources: FeatureSources, as_of: date) -> FeatureWindows:

@@ -3,45 +3,11 @@
 -- parameters computed by features/windows.py. Each fact table is read once, only the columns and dates
 -- needed, and aggregated per client with FILTER clauses; the aggregates are then joined to the clients.
 -- Sources are views registered by features/compute.py:
---   bd_customers, bd_securities, bd_asset_snapshots, bd_positions, bd_trades, bd_fund_transfers.
+--   bd_customers, bd_securities, bd_positions, bd_fund_transfers, and the per-client aggregates over the two
+--   big fact tables, bd_asset_stats and bd_trade_stats, which compute.py builds first: in full from
+--   asset_stats_v1.sql and trade_stats_v1.sql, or from the previous run's with the *_delta_v1.sql files.
 
 WITH
-asset_rows AS (
-    -- The last 20 trading days, plus the 3-months-ago base day when it lies before them (a UNION rather
-    -- than an OR, so that each branch's date range prunes files and row groups).
-    SELECT customer_no, date, total_assets
-    FROM bd_asset_snapshots
-    WHERE date >= CAST($asset_window_start AS DATE) AND date <= $as_of
-    UNION ALL
-    SELECT customer_no, date, total_assets
-    FROM bd_asset_snapshots
-    WHERE date = CAST($asset_base_date_3m AS DATE)
-      -- No trading day up to T (an empty window): the base day still counts.
-      AND ($asset_window_start IS NULL OR date < CAST($asset_window_start AS DATE))
-),
-asset_stats AS (
-    SELECT
-        customer_no,
-        SUM(total_assets) FILTER (WHERE date >= CAST($asset_window_start AS DATE)) AS assets_sum_20d,
-        SUM(total_assets) FILTER (WHERE date = CAST($latest_asset_date AS DATE)) AS assets_latest,
-        SUM(total_assets) FILTER (WHERE date = CAST($asset_base_date_3m AS DATE)) AS assets_base_3m
-    FROM asset_rows
-    GROUP BY customer_no
-),
-trade_stats AS (
-    -- All trade files given, up to T: last_trade_date looks at the whole history the caller passed.
-    SELECT
-        customer_no,
-        COUNT(*) FILTER (WHERE date > $trades_after_1m) AS trades_1m,
-        COUNT(*) FILTER (WHERE date > $trades_after_3m) AS trades_3m,
-        COUNT(*) FILTER (WHERE date > $trades_after_6m) AS trades_6m,
-        COUNT(*) FILTER (WHERE date > $trades_after_12m) AS trades_12m,
-        SUM(amount) FILTER (WHERE date > $trades_after_3m) AS traded_amount_3m,
-        MAX(date) AS last_trade_date
-    FROM bd_trades
-    WHERE date <= $as_of
-    GROUP BY customer_no
-),
 transfer_stats AS (
     SELECT
         customer_no,
@@ -93,8 +59,8 @@ client_rows AS (
         h.largest_holding_value,
         h.max_product_risk_held
     FROM bd_customers AS c
-    LEFT JOIN asset_stats AS a ON a.customer_no = c.customer_no
-    LEFT JOIN trade_stats AS t ON t.customer_no = c.customer_no
+    LEFT JOIN bd_asset_stats AS a ON a.customer_no = c.customer_no
+    LEFT JOIN bd_trade_stats AS t ON t.customer_no = c.customer_no
     LEFT JOIN transfer_stats AS f ON f.customer_no = c.customer_no
     LEFT JOIN holding_stats AS h ON h.customer_no = c.customer_no
     WHERE c.opened_on <= $as_of

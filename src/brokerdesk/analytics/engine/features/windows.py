@@ -50,6 +50,17 @@ class FeatureWindows:
             "latest_position_date": self.latest_position_date,
         }
 
+    def as_previous_parameters(self) -> dict[str, object]:
+        """This run's bounds under the names the *_delta_v1.sql files give the previous run's."""
+        return {
+            "prev_as_of": self.as_of,
+            "prev_window_start": self.asset_window_start,
+            "prev_after_1m": self.trades_after_1m,
+            "prev_after_3m": self.trades_after_3m,
+            "prev_after_6m": self.trades_after_6m,
+            "prev_after_12m": self.trades_after_12m,
+        }
+
 
 def feature_windows(
     as_of: date,

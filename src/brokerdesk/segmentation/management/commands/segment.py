@@ -31,6 +31,7 @@ class Command(BaseCommand):
             "business_date": run.business_date.isoformat(),
             "rule_set_version": run.rule_set.version,
             "clients": run.clients,
+            "features": run.message,
             "members": {segments[k]: v for k, v in sorted(run.members.items(), key=lambda kv: segments[kv[0]])},
             "entered": {segments[k]: v for k, v in sorted(run.entered.items(), key=lambda kv: segments[kv[0]])},
             "left": {segments[k]: v for k, v in sorted(run.left.items(), key=lambda kv: segments[kv[0]])},
