@@ -169,10 +169,13 @@ def _execute(run: SegmentRun, rule_set: RuleSetModel, previous: SegmentRun | Non
     clock.lap("read clients", f"{customers.num_rows:,}")
     folder = run_dir(run)
     folder.mkdir(parents=True, exist_ok=True)
-    with engine_connection(temp_directory=folder / "spill") as con:
+    # Files are written by a second thread while the diff and the database work go on; all of them must be
+    # complete before the commit that points the run at them.
+    with ThreadPoolExecutor(max_workers=1) as pool, engine_connection(temp_directory=folder / "spill") as con:
         previous_state = FeatureState.load(run_dir(previous) / "state") if previous else None
         result = segment_clients(con, sources=sources, as_of=run.business_date, rule_set=compiled,
                                  previous=previous_state)
+        written = [pool.submit(_write_features, folder, result)]
         clock.lap("features and rules", f"{result.features.num_rows:,} clients, "
                                         f"{result.memberships.num_rows:,} memberships, "
                                         + ("from the previous run's aggregates" if result.from_previous
@@ -182,17 +185,14 @@ def _execute(run: SegmentRun, rule_set: RuleSetModel, previous: SegmentRun | Non
         snapshot = lake_root() / previous.snapshot if previous and previous.snapshot else None
         changes = diff_memberships(con, memberships=result.memberships, customers=customers, segments=segments,
                                    snapshot=snapshot)
-    shutil.rmtree(folder / "spill", ignore_errors=True)
-    clock.lap("diff", f"{changes.entered.num_rows:,} entered, {changes.left.num_rows:,} left")
-
-    # The files are written while the database takes the changes; both must finish before the commit.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        files = pool.submit(_write_files, folder, changes.after, result)
+        written.append(pool.submit(pq.write_table, changes.after, folder / "members.parquet", compression="zstd"))
+        clock.lap("diff", f"{changes.entered.num_rows:,} entered, {changes.left.num_rows:,} left")
         with transaction.atomic():
             closed = close_left(changes.left, business_date=run.business_date, run_id=run.pk)
             opened = open_entered(changes.entered, business_date=run.business_date, run_id=run.pk,
                                   rule_set_id=rule_set.pk)
-            files.result()
+            for future in written:
+                future.result()
             clock.lap("write back", f"{opened:,} opened, {closed:,} closed")
             _finish(run, changes, result.features.num_rows, clock)
             audit_record(actor=None, action="segmentation.run", object_type="segment_run", object_id=run.pk,
@@ -200,6 +200,7 @@ def _execute(run: SegmentRun, rule_set: RuleSetModel, previous: SegmentRun | Non
                                   "entered": opened, "left": closed, "trigger": run.trigger,
                                   "started_by": run.started_by})
             transaction.on_commit(lambda: _after_commit(run))
+    shutil.rmtree(folder / "spill", ignore_errors=True)
 
 
 def _segments_table(compiled: CompiledRuleSet) -> pa.Table:
@@ -212,8 +213,7 @@ def _segments_table(compiled: CompiledRuleSet) -> pa.Table:
                                 schema=SEGMENT_SCHEMA)
 
 
-def _write_files(folder: Path, members: pa.Table, result: SegmentationResult) -> None:
-    pq.write_table(members, folder / "members.parquet", compression="zstd")
+def _write_features(folder: Path, result: SegmentationResult) -> None:
     pq.write_table(result.features, folder / "features.parquet", compression="zstd")
     if result.state is not None:
         result.state.save(folder / "state")
