@@ -166,6 +166,22 @@ def test_it_adds_a_note_to_the_contact_timeline_without_a_page_load(page, sign_i
     assert CustomerNote.objects.filter(customer=customer_a, author=agent, body=text).count() == 1
 
 
+def test_it_shows_a_refused_note_in_place(page, sign_in, users, customer_a):
+    from brokerdesk.customers.models import CustomerNote
+
+    sign_in(users["agent"])
+    page.goto(f"/customers/{customer_a.pk}/")
+    mark_document(page)
+
+    form = page.get_by_test_id("note-form")
+    form.locator("textarea[name=body]").fill("   ")  # passes the browser's `required`, not the service
+    form.get_by_role("button").click()
+
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert still_same_document(page)
+    assert not CustomerNote.objects.filter(customer=customer_a).exists()
+
+
 def test_it_draws_the_asset_trend_from_the_lake_with_local_echarts(
     page, sign_in, live_server, users, customer_a, settings, tmp_path, screenshot
 ):

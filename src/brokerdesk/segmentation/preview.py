@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pyarrow as pa
+from django.utils.translation import get_language
 
 from brokerdesk.analytics.engine.connection import engine_connection
 from brokerdesk.analytics.engine.features import compute_features
@@ -81,9 +82,10 @@ def ruleset_preview(*, actor, rule_set: RuleSet) -> Preview:
                 FROM bd_draft AS d LEFT JOIN bd_published AS p USING (customer_no, segment_code, dimension)
             ) WHERE n <= $limit ORDER BY dimension, segment_code, n
         """, params={"limit": SAMPLE_CANDIDATES}).fetchall()
-    labels = {(r.dimension, r.code): r.label_zh for r in rule_set.rules.all()}
-    labels.update({(r.dimension, r.code): r.label_zh for r in published_rule_set().rules.all()
-                   if (r.dimension, r.code) not in labels})
+    english = (get_language() or "").startswith("en")
+    labels = {}
+    for rule in [*published_rule_set().rules.all(), *rule_set.rules.all()]:  # the draft's names win
+        labels[(rule.dimension, rule.code)] = rule.label_en if english and rule.label_en else rule.label_zh
     rows = {(d, c): PreviewRow(d, c, labels.get((d, c), c), draft_n, pub_n, entering, leaving)
             for d, c, draft_n, pub_n, entering, leaving in counts}
     _attach_samples(actor, rows, candidates)
