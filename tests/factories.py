@@ -8,7 +8,13 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group
 
-from brokerdesk.customers.models import CapitalAccount, Customer, CustomerPhone, ShareholderAccount
+from brokerdesk.customers.models import (
+    CapitalAccount,
+    Customer,
+    CustomerAssets,
+    CustomerPhone,
+    ShareholderAccount,
+)
 from brokerdesk.org.choices import Role, Scope
 from brokerdesk.org.models import Branch, Company, ContactCenter, Staff
 from brokerdesk.synth.people import chinese_name, mobile, resident_id
@@ -72,7 +78,12 @@ def make_staff(username: str, role: str, *, scope: str, branch=None, center=None
     return Staff.objects.get(pk=user.pk)  # fresh instance: no cached permissions
 
 
+ASSET_FIELDS = ("total_assets", "cash_balance", "market_value", "assets_as_of")
+
+
 def make_customer(branch: Branch, **overrides) -> Customer:
+    """A client with a phone, a capital and a shareholder account, and latest assets (CustomerAssets) as of
+    yesterday unless overridden: total_assets, cash_balance, market_value, assets_as_of (None: no assets row)."""
     n = next(_serial)
     born = date(1960, 1, 1) + timedelta(days=_rng.randrange(0, 15000))
     fields = {
@@ -89,10 +100,14 @@ def make_customer(branch: Branch, **overrides) -> Customer:
         "risk_assessed_on": date.today() - timedelta(days=100),
         "risk_expires_on": date.today() + timedelta(days=630),
         "total_assets": Decimal("123456.78"),
+        "assets_as_of": date.today() - timedelta(days=1),
     }
     fields.update(overrides)
     phone = fields.pop("phone", mobile(_rng, 50_000_000 + n))
+    assets = {name: fields.pop(name) for name in ASSET_FIELDS if name in fields}
     customer = Customer.objects.create(**fields)
+    if assets["assets_as_of"] is not None:
+        CustomerAssets.objects.create(customer=customer, changed_on=assets.pop("assets_as_of"), **assets)
     CustomerPhone.objects.create(customer=customer, number=phone, is_primary=True)
     CapitalAccount.objects.create(customer=customer, account_no=f"66{n:010d}", opened_on=customer.opened_on)
     ShareholderAccount.objects.create(customer=customer, market="SH", account_no=f"A{n:09d}")

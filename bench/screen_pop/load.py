@@ -27,8 +27,24 @@ from bench.screen_pop import data
 META_TABLE = "bench_screen_pop"
 CUSTOMER_TABLE = "customers_customer"
 PHONE_TABLE = "customers_customerphone"
-LOADED_TABLES = (CUSTOMER_TABLE, PHONE_TABLE)
+ASSETS_TABLE = "customers_customerassets"
+ASSETS_AS_OF_TABLE = "customers_customerassetsasof"
+LOADED_TABLES = (CUSTOMER_TABLE, PHONE_TABLE, ASSETS_TABLE)
 AGENT_USERNAME = "bench_agent"
+
+# The generated rows (data.COLUMNS) carry each client's latest assets, which live in their own table: the
+# loaders split every row into its customers_customer part and its customers_customerassets part.
+_ASSET_SOURCES = ("id", "total_assets", "cash_balance", "market_value", "assets_as_of")
+ASSETS_COLUMNS = ("customer_id", "total_assets", "cash_balance", "market_value", "changed_on")
+CUSTOMER_COLUMNS = tuple(c for c in data.COLUMNS if c not in _ASSET_SOURCES[1:])
+_CUSTOMER_POSITIONS = tuple(data.COLUMNS.index(c) for c in CUSTOMER_COLUMNS)
+_ASSET_POSITIONS = tuple(data.COLUMNS.index(c) for c in _ASSET_SOURCES)
+
+
+def _split(rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """(customer rows in CUSTOMER_COLUMNS order, assets rows in ASSETS_COLUMNS order)."""
+    return ([tuple(row[i] for i in _CUSTOMER_POSITIONS) for row in rows],
+            [tuple(row[i] for i in _ASSET_POSITIONS) for row in rows])
 
 
 @dataclass
@@ -266,21 +282,26 @@ def _load_postgres(url: str, chunks, unique: _Unique, log) -> tuple[dict, int]:
             cur.execute(statement)
         # FREEZE writes the rows already frozen (no hint-bit rewrite on first read, no vacuum pass); it needs
         # the tables truncated in this transaction. They are empty: the database was created for this load.
-        cur.execute(f"TRUNCATE {PHONE_TABLE}, {CUSTOMER_TABLE} CASCADE")
+        cur.execute(f"TRUNCATE {PHONE_TABLE}, {ASSETS_TABLE}, {CUSTOMER_TABLE} CASCADE")
         phase = time.perf_counter()
         phone_lines: list[bytes] = []
+        asset_lines: list[bytes] = []
+        assets_as_of = None
         phones = 0
         done = 0
-        columns = ", ".join(data.COLUMNS)
+        columns = ", ".join(CUSTOMER_COLUMNS)
         with cur.copy(f"COPY {CUSTOMER_TABLE} ({columns}) FROM STDIN (FREEZE)") as copy:
             for rows, phone_rows in chunks:
-                for row in unique(rows):
+                customer_rows, asset_rows = _split(unique(rows))
+                for row in customer_rows:
                     copy.write_row(row)
-                # Phones wait for the customers' COPY to end (one COPY at a time on a connection).
+                # Phones and assets wait for the customers' COPY to end (one COPY at a time on a connection).
                 phone_lines.append("".join(
                     f"{number}\t{kind}\t{'t' if primary else 'f'}\t{customer_id}\n"
                     for number, kind, primary, customer_id in phone_rows
                 ).encode())
+                asset_lines.append("".join("\t".join(map(str, row)) + "\n" for row in asset_rows).encode())
+                assets_as_of = max(filter(None, (assets_as_of, *(row[-1] for row in asset_rows))), default=None)
                 phones += len(phone_rows)
                 done += len(rows)
                 _progress(log, done, phase)
@@ -291,6 +312,15 @@ def _load_postgres(url: str, chunks, unique: _Unique, log) -> tuple[dict, int]:
                 copy.write(block)
         phone_lines.clear()
         timings["copy_phones"] = round(time.perf_counter() - phase, 1)
+        phase = time.perf_counter()
+        with cur.copy(f"COPY {ASSETS_TABLE} ({', '.join(ASSETS_COLUMNS)}) FROM STDIN (FREEZE)") as copy:
+            for block in asset_lines:
+                copy.write(block)
+        asset_lines.clear()
+        cur.execute(f"DELETE FROM {ASSETS_AS_OF_TABLE}")
+        if assets_as_of:
+            cur.execute(f"INSERT INTO {ASSETS_AS_OF_TABLE} (id, as_of) VALUES (1, %s)", [assets_as_of])
+        timings["copy_assets"] = round(time.perf_counter() - phase, 1)
         cur.execute(f"SELECT setval(pg_get_serial_sequence('{CUSTOMER_TABLE}', 'id'), "
                     f"(SELECT max(id) FROM {CUSTOMER_TABLE}))")
         conn.commit()
@@ -305,7 +335,7 @@ def _load_postgres(url: str, chunks, unique: _Unique, log) -> tuple[dict, int]:
         timings["indexes"] = round(time.perf_counter() - phase, 1)
         phase = time.perf_counter()
         conn.autocommit = True
-        cur.execute(f"VACUUM (ANALYZE) {CUSTOMER_TABLE}, {PHONE_TABLE}")
+        cur.execute(f"VACUUM (ANALYZE) {CUSTOMER_TABLE}, {PHONE_TABLE}, {ASSETS_TABLE}")
         timings["analyze"] = round(time.perf_counter() - phase, 1)
     return timings, phones
 
@@ -329,16 +359,22 @@ def _load_sqlite(path: Path, chunks, unique: _Unique, log) -> tuple[dict, int]:
         ).fetchall()
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
-        insert_customer = (f"INSERT INTO {CUSTOMER_TABLE} ({', '.join(data.COLUMNS)}) "
-                           f"VALUES ({', '.join('?' * len(data.COLUMNS))})")
+        insert_customer = (f"INSERT INTO {CUSTOMER_TABLE} ({', '.join(CUSTOMER_COLUMNS)}) "
+                           f"VALUES ({', '.join('?' * len(CUSTOMER_COLUMNS))})")
+        insert_assets = (f"INSERT INTO {ASSETS_TABLE} ({', '.join(ASSETS_COLUMNS)}) "
+                         f"VALUES ({', '.join('?' * len(ASSETS_COLUMNS))})")
         insert_phone = (f"INSERT INTO {PHONE_TABLE} ({', '.join(data.PHONE_COLUMNS)}) "
                         f"VALUES ({', '.join('?' * len(data.PHONE_COLUMNS))})")
         phase = time.perf_counter()
         phones = 0
         done = 0
+        assets_as_of = None
         conn.execute("BEGIN")
         for rows, phone_rows in chunks:
-            conn.executemany(insert_customer, unique(rows))
+            customer_rows, asset_rows = _split(unique(rows))
+            conn.executemany(insert_customer, customer_rows)
+            conn.executemany(insert_assets, asset_rows)
+            assets_as_of = max(filter(None, (assets_as_of, *(row[-1] for row in asset_rows))), default=None)
             conn.executemany(insert_phone, phone_rows)
             phones += len(phone_rows)
             done += len(rows)
@@ -346,6 +382,9 @@ def _load_sqlite(path: Path, chunks, unique: _Unique, log) -> tuple[dict, int]:
             if done % 500_000 == 0:
                 conn.execute("COMMIT")
                 conn.execute("BEGIN")
+        conn.execute(f"DELETE FROM {ASSETS_AS_OF_TABLE}")
+        if assets_as_of:
+            conn.execute(f"INSERT INTO {ASSETS_AS_OF_TABLE} (id, as_of) VALUES (1, ?)", [assets_as_of])
         conn.execute("COMMIT")
         timings["insert"] = round(time.perf_counter() - phase, 1)
         log("    rebuilding indexes")
@@ -354,6 +393,7 @@ def _load_sqlite(path: Path, chunks, unique: _Unique, log) -> tuple[dict, int]:
             conn.execute(sql)
         problems = conn.execute(f"PRAGMA foreign_key_check({PHONE_TABLE})").fetchall()
         problems += conn.execute(f"PRAGMA foreign_key_check({CUSTOMER_TABLE})").fetchall()
+        problems += conn.execute(f"PRAGMA foreign_key_check({ASSETS_TABLE})").fetchall()
         if problems:
             raise RuntimeError(f"foreign key violations after the load: {problems[:5]}")
         timings["indexes"] = round(time.perf_counter() - phase, 1)

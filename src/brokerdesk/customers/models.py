@@ -1,5 +1,6 @@
 """Client master data (客户主数据). Facts over time (daily assets, trades, fund flows) live in the Parquet
-lake; the latest snapshot is copied onto Customer by intake so lists and the screen-pop need no lake read."""
+lake; intake copies the latest asset snapshot into CustomerAssets (one narrow row per client, beside the wide
+Customer row) so lists and the screen-pop need no lake read."""
 
 from decimal import Decimal
 
@@ -58,10 +59,6 @@ class Customer(models.Model):
     risk_assessed_on = models.DateField(_("risk assessed on"), null=True, blank=True)
     risk_expires_on = models.DateField(_("risk assessment expires on"), null=True, blank=True)
     is_lowest_category = models.BooleanField(_("lowest risk category"), default=False)
-    total_assets = models.DecimalField(_("total assets"), max_digits=18, decimal_places=2, default=ZERO)
-    cash_balance = models.DecimalField(_("cash"), max_digits=18, decimal_places=2, default=ZERO)
-    market_value = models.DecimalField(_("market value"), max_digits=18, decimal_places=2, default=ZERO)
-    assets_as_of = models.DateField(_("assets as of"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -81,6 +78,48 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.customer_no})"
+
+
+class CustomerAssets(models.Model):
+    """A client's latest assets, from the newest asset snapshot intake applied (CustomerAssetsAsOf.as_of).
+
+    Intake rewrites these every night for millions of clients, so they sit in their own narrow table with no
+    index but the primary key (PostgreSQL: pages 50% full, migration 0006): the update of a row is HOT and
+    touches neither the wide Customer row nor its indexes. Only rows whose values change are written: a row
+    holds its client's assets as of CustomerAssetsAsOf.as_of (every applied snapshot covers every client that
+    has a row), and changed_on is the snapshot date that last changed them. A client without a row has no
+    snapshot applied yet (created after the last batch, or brought by a batch older than the newest applied):
+    no assets loaded, no date shown.
+    """
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="assets")
+    total_assets = models.DecimalField(_("total assets"), max_digits=18, decimal_places=2, default=ZERO)
+    cash_balance = models.DecimalField(_("cash"), max_digits=18, decimal_places=2, default=ZERO)
+    market_value = models.DecimalField(_("market value"), max_digits=18, decimal_places=2, default=ZERO)
+    changed_on = models.DateField(_("assets changed on"))
+
+    class Meta:
+        verbose_name = _("latest assets")
+        verbose_name_plural = _("latest assets")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.total_assets}"
+
+
+class CustomerAssetsAsOf(models.Model):
+    """Single row: the business date of the newest asset snapshot intake applied to CustomerAssets, the date
+    every CustomerAssets row holds its client's assets as of. Written in the batch's transaction."""
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON)
+    as_of = models.DateField(_("assets as of"))
+
+    class Meta:
+        verbose_name = _("latest assets date")
+
+    def __str__(self) -> str:
+        return f"assets as of {self.as_of}"
 
 
 class CustomerPhone(models.Model):

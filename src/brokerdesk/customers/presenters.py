@@ -9,8 +9,40 @@ from django.conf import settings
 from django.utils import timezone
 
 from brokerdesk.core.masking import mask_account, mask_address, mask_email, mask_id_number, mask_phone
-from brokerdesk.customers.models import Customer
+from brokerdesk.customers.models import ZERO, Customer, CustomerAssets, CustomerAssetsAsOf
 from brokerdesk.customers.rules import risk_status
+
+
+@dataclass(frozen=True)
+class LatestAssets:
+    """A client's latest assets and the snapshot date they are as of (None: no snapshot applied to it yet)."""
+
+    total_assets: Decimal = ZERO
+    cash_balance: Decimal = ZERO
+    market_value: Decimal = ZERO
+    as_of: date | None = None
+
+
+NO_ASSETS = LatestAssets()
+
+# The annotation selectors put on customers (and the screen-pop SQL as a column): CustomerAssetsAsOf.as_of.
+ASSETS_AS_OF = "latest_assets_as_of"
+
+
+def latest_assets(customer: Customer) -> LatestAssets:
+    """From customer.assets (select_related by the selectors) and the newest snapshot date applied: a row holds
+    its client's assets as of that date, whatever date last changed them (CustomerAssets)."""
+    try:
+        assets = customer.assets
+    except CustomerAssets.DoesNotExist:
+        return NO_ASSETS
+    if hasattr(customer, ASSETS_AS_OF):
+        newest = getattr(customer, ASSETS_AS_OF)
+    else:  # a customer that did not come through the selectors
+        newest = CustomerAssetsAsOf.objects.filter(pk=CustomerAssetsAsOf.SINGLETON).values_list(
+            "as_of", flat=True).first()
+    as_of = assets.changed_on if newest is None else max(newest, assets.changed_on)
+    return LatestAssets(assets.total_assets, assets.cash_balance, assets.market_value, as_of)
 
 
 @dataclass
@@ -54,6 +86,7 @@ def customer_card(customer: Customer, *, unmasked: bool = False) -> CustomerCard
     """Card for lists, search results and the screen-pop. unmasked=True only after an audited unmask."""
     phones = [p.number for p in customer.phones.all()]
     manager = customer.client_manager
+    assets = latest_assets(customer)
     return CustomerCard(
         id=customer.pk,
         customer_no=customer.customer_no,
@@ -77,8 +110,8 @@ def customer_card(customer: Customer, *, unmasked: bool = False) -> CustomerCard
         risk_status=risk_status(
             customer.risk_expires_on, timezone.localdate(), settings.RISK_EXPIRY_WARNING_DAYS
         ),
-        total_assets=customer.total_assets,
-        assets_as_of=customer.assets_as_of,
+        total_assets=assets.total_assets,
+        assets_as_of=assets.as_of,
         masked=not unmasked,
         gender=customer.gender,
         gender_label=_label(customer, "gender") if customer.gender else "",

@@ -4,12 +4,20 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 
 from brokerdesk.core.errors import NotFound
 from brokerdesk.core.rawsql import model_columns, set_prefetched
 from brokerdesk.core.scoping import ALL_BRANCHES, visible_branch, visible_to
-from brokerdesk.customers.models import CapitalAccount, Customer, CustomerPhone, ShareholderAccount
+from brokerdesk.customers.models import (
+    CapitalAccount,
+    Customer,
+    CustomerAssets,
+    CustomerAssetsAsOf,
+    CustomerPhone,
+    ShareholderAccount,
+)
+from brokerdesk.customers.presenters import ASSETS_AS_OF
 from brokerdesk.customers.rules import classify_search, prefix_upper_bound
 from brokerdesk.org.models import Branch, Staff
 
@@ -19,10 +27,19 @@ def _may_view_customers(actor) -> bool:
 
 
 def customers_visible_to(actor) -> QuerySet[Customer]:
-    """Customers the actor may see: none without the view permission, else the actor's scope."""
+    """Customers the actor may see: none without the view permission, else the actor's scope.
+
+    Each comes with its latest assets (a LEFT JOIN on the primary key of the narrow CustomerAssets) and the date
+    they are as of (presenters.latest_assets), so cards built from any list need no query per customer.
+    """
     if not _may_view_customers(actor):
         return Customer.objects.none()
-    return visible_to(actor, Customer.objects.all(), branch_field="home_branch_id")
+    return visible_to(actor, _with_latest_assets(Customer.objects.all()), branch_field="home_branch_id")
+
+
+def _with_latest_assets(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    newest = CustomerAssetsAsOf.objects.filter(pk=CustomerAssetsAsOf.SINGLETON).values("as_of")
+    return customers.select_related("assets").annotate(**{ASSETS_AS_OF: Subquery(newest)})
 
 
 def customer_get_for_actor(actor, customer_id) -> Customer:
@@ -115,9 +132,9 @@ def customer_search(actor, query: str, *, page: int = 1, page_size: int = 20) ->
 def customers_by_phone(actor, phone_number: str, *, limit: int = 5) -> list[Customer]:
     """Screen-pop: the customers whose normalised phone equals phone_number (a family may share one).
 
-    Each comes with its branch, client manager and phones (primary first), in one query. This runs on every
-    incoming call, so it is SQL written once instead of a queryset compiled per call (core.rawsql); the
-    scoping is the same visible_branch() rule customers_visible_to() applies.
+    Each comes with its branch, client manager, latest assets and phones (primary first), in one query. This
+    runs on every incoming call, so it is SQL written once instead of a queryset compiled per call
+    (core.rawsql); the scoping is the same visible_branch() rule customers_visible_to() applies.
     """
     if not _may_view_customers(actor):
         return []
@@ -129,7 +146,8 @@ def customers_by_phone(actor, phone_number: str, *, limit: int = 5) -> list[Cust
     with connection.cursor() as cursor:
         cursor.execute(_phone_lookup_sql(connection.vendor, scoped), params)
         rows = cursor.fetchall()
-    customer_columns, branch_columns, manager_columns, phone_columns = _phone_lookup_columns()
+    customer_columns, branch_columns, manager_columns, assets_columns, as_of_columns, phone_columns = (
+        _phone_lookup_columns())
     found: dict[int, Customer] = {}
     phones: dict[int, list[CustomerPhone]] = {}
     for row in rows:
@@ -140,6 +158,12 @@ def customers_by_phone(actor, phone_number: str, *, limit: int = 5) -> list[Cust
             customer.home_branch = branch_columns.instance(row, position)
             position += branch_columns.width
             customer.client_manager = manager_columns.instance(row, position)
+            position += manager_columns.width
+            # As select_related("assets") leaves it: the row, or None cached (reading it raises DoesNotExist).
+            Customer.assets.related.set_cached_value(customer, assets_columns.instance(row, position))
+            position += assets_columns.width
+            newest = as_of_columns.instance(row, position)
+            setattr(customer, ASSETS_AS_OF, newest.as_of if newest else None)
             found[customer_id] = customer
             phones[customer_id] = []
         phone = phone_columns.instance(row, len(row) - phone_columns.width)
@@ -156,13 +180,16 @@ def _phone_lookup_columns():
         model_columns(Branch, "b"),
         # The manager is shown by name: the password hash stays out of the row.
         model_columns(Staff, "m", exclude=("password",)),
+        model_columns(CustomerAssets, "a"),
+        model_columns(CustomerAssetsAsOf, "g"),
         model_columns(CustomerPhone, "ph"),
     )
 
 
 @cache
 def _phone_lookup_sql(vendor: str, scoped: bool) -> str:
-    customer_columns, branch_columns, manager_columns, phone_columns = _phone_lookup_columns()
+    customer_columns, branch_columns, manager_columns, assets_columns, as_of_columns, phone_columns = (
+        _phone_lookup_columns())
     assert customer_columns.attnames[0] == "id"  # customers_by_phone groups rows by the first column
     # The LIMIT counts customers, so it sits in the subquery; the scope filter sits there too, so that a
     # number shared with clients of other branches still finds the actor's own.
@@ -175,10 +202,12 @@ def _phone_lookup_sql(vendor: str, scoped: bool) -> str:
             WHERE p.number = %s ORDER BY p.customer_id LIMIT %s"""
     return f"""
         SELECT {customer_columns.select_list}, {branch_columns.select_list}, {manager_columns.select_list},
-            {phone_columns.select_list}
+            {assets_columns.select_list}, {as_of_columns.select_list}, {phone_columns.select_list}
         FROM customers_customer c
         JOIN org_branch b ON b.id = c.home_branch_id
         LEFT JOIN org_staff m ON m.id = c.client_manager_id
+        LEFT JOIN customers_customerassets a ON a.customer_id = c.id
+        LEFT JOIN customers_customerassetsasof g ON g.id = {CustomerAssetsAsOf.SINGLETON}
         LEFT JOIN customers_customerphone ph ON ph.customer_id = c.id
         WHERE c.id IN ({matching})
         ORDER BY c.id, ph.is_primary DESC, ph.id"""  # noqa: S608 - column lists only; values are parameters
@@ -196,7 +225,7 @@ def customer_360(actor, customer_id, *, unmasked: bool = False) -> dict:
 
     from brokerdesk.analytics.engine import lake as lake_reader
     from brokerdesk.core.lake import current_files, latest_files
-    from brokerdesk.customers.presenters import age_on, customer_card, masked_account
+    from brokerdesk.customers.presenters import age_on, customer_card, latest_assets, masked_account
     from brokerdesk.customers.timeline import timeline_for
 
     customer = customer_get_for_actor(actor, customer_id)
@@ -210,6 +239,7 @@ def customer_360(actor, customer_id, *, unmasked: bool = False) -> dict:
     return {
         "customer": customer,
         "card": customer_card(customer, unmasked=unmasked),
+        "latest_assets": latest_assets(customer),
         "age": age_on(customer.birth_date, today),
         "capital_accounts": [
             {"account_no": masked_account(a.account_no, unmasked), "currency": a.currency,

@@ -1,5 +1,6 @@
 """Applying a validated batch: reference and master data merged into the operational DB in bulk, facts
-written to the lake as new partition versions and published, latest snapshots copied onto clients.
+written to the lake as new partition versions and published, the latest asset snapshot copied into the
+clients' latest assets (customers_customerassets).
 
 Everything here runs inside one database transaction (the caller's): the batch commits whole or not at all.
 The staged files are the typed Parquet files validation produced; DuckDB shapes them into exactly the
@@ -75,7 +76,7 @@ def _merge(ctx: ApplyContext, table: str, insert: str, on_conflict: str, params:
 
 # Master-data tables a first load fills with millions of rows: indexed after loading (core.bulk).
 BULK_TABLES = ("customers_customer", "customers_customerphone", "customers_capitalaccount",
-               "customers_shareholderaccount", "customers_tradingpermission")
+               "customers_shareholderaccount", "customers_tradingpermission", "customers_customerassets")
 
 
 def apply_batch(ctx: ApplyContext) -> dict[str, int]:
@@ -176,13 +177,11 @@ def _customers(ctx, duck) -> None:
     if not src:
         return
     # Birth date and gender come from the resident ID (GB 11643): digits 7-14 and the parity of digit 17.
-    # A new client's suitability and latest assets come with its row (the UPDATE steps then only change
-    # clients loaded before, and a first load writes each client once).
-    risk, assets = _source(ctx, "risk_assessments"), _source(ctx, "asset_snapshots")
-    business_date = ctx.business_date
+    # A new client's suitability comes with its row (the UPDATE step then only changes clients loaded before,
+    # and a first load writes each client once); its latest assets are _latest_assets' (their own table).
+    risk = _source(ctx, "risk_assessments")
     _stage(duck, "t_customers", f"""
-        WITH risk AS ({_latest_risk_sql(risk) if risk else _NO_RISK}),
-        assets AS ({_assets_on_sql(assets, business_date) if assets else _NO_ASSETS})
+        WITH risk AS ({_latest_risk_sql(risk) if risk else _NO_RISK})
         SELECT c.customer_no, kind, client_class, name, id_type, id_number,
                CASE WHEN id_type = 'resident_id' THEN strptime(substr(id_number, 7, 8), '%Y%m%d')::DATE END
                    AS birth_date,
@@ -192,23 +191,18 @@ def _customers(ctx, duck) -> None:
                coalesce(email, '') AS email, coalesce(address, '') AS address, branch_code,
                opened_on, closed_on, status, investor_category,
                coalesce(r.risk_level, '') AS risk_level, r.score AS risk_score,
-               coalesce(r.lowest_category, false) AS lowest_category, r.assessed_on, r.expires_on,
-               coalesce(a.total_assets, 0) AS total_assets, coalesce(a.cash, 0) AS cash,
-               coalesce(a.market_value, 0) AS market_value,
-               {"DATE " + sql_literal(business_date.isoformat()) if assets else "NULL::DATE"} AS assets_as_of
-        FROM {src} c LEFT JOIN risk r ON r.customer_no = c.customer_no
-        LEFT JOIN assets a ON a.customer_no = c.customer_no""")
+               coalesce(r.lowest_category, false) AS lowest_category, r.assessed_on, r.expires_on
+        FROM {src} c LEFT JOIN risk r ON r.customer_no = c.customer_no""")
     now = timezone.now()
     columns = ", ".join(CUSTOMER_COLUMNS)
     ctx.changes["customers"] = _merge(
         ctx, "customers_customer",
         f"INSERT INTO customers_customer (customer_no, {columns}, risk_level, risk_score, is_lowest_category, "
-        "risk_assessed_on, risk_expires_on, total_assets, cash_balance, market_value, assets_as_of, created_at, "
-        "updated_at) "
+        "risk_assessed_on, risk_expires_on, created_at, updated_at) "
         "SELECT t.customer_no, t.kind, t.client_class, t.name, t.id_type, t.id_number, t.birth_date, t.gender, "
         "t.email, t.address, b.id, t.opened_on, t.closed_on, t.status, t.investor_category, t.risk_level, "
-        "t.risk_score, t.lowest_category, t.assessed_on, t.expires_on, t.total_assets, t.cash, t.market_value, "
-        "t.assets_as_of, %s, %s FROM t_customers t JOIN org_branch b ON b.code = t.branch_code WHERE true",
+        "t.risk_score, t.lowest_category, t.assessed_on, t.expires_on, %s, %s "
+        "FROM t_customers t JOIN org_branch b ON b.code = t.branch_code WHERE true",
         "ON CONFLICT (customer_no) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in CUSTOMER_COLUMNS)
         + ", updated_at = excluded.updated_at WHERE "
@@ -326,10 +320,6 @@ def _assets_on_sql(src: str, business_date: date) -> str:
             f"WHERE date = DATE {sql_literal(business_date.isoformat())}")
 
 
-_NO_ASSETS = ("SELECT NULL::VARCHAR AS customer_no, NULL::DECIMAL(18,2) AS total_assets, "
-              "NULL::DECIMAL(18,2) AS cash, NULL::DECIMAL(18,2) AS market_value WHERE false")
-
-
 def _permission_changes(ctx, duck) -> None:
     src = _source(ctx, "permission_changes")
     if not src:
@@ -346,13 +336,13 @@ def _permission_changes(ctx, duck) -> None:
         + _changed("granted_on", target="customers_tradingpermission")
         + " OR customers_tradingpermission.revoked_on IS NOT NULL"
     )
+    # A join, not a correlated subquery per permission row: on a first load the customer_no index is not
+    # built yet, and SQLite would scan the clients once per row.
     revoked = execute(
-        "UPDATE customers_tradingpermission SET revoked_on = (SELECT p.changed_on FROM t_perms p "
-        "JOIN customers_customer c ON c.customer_no = p.customer_no WHERE p.action = 'revoke' "
-        "AND c.id = customers_tradingpermission.customer_id AND p.permission = customers_tradingpermission.kind) "
-        "WHERE revoked_on IS NULL AND EXISTS (SELECT 1 FROM t_perms p JOIN customers_customer c "
-        "ON c.customer_no = p.customer_no WHERE p.action = 'revoke' AND c.id = customers_tradingpermission.customer_id "
-        "AND p.permission = customers_tradingpermission.kind)"
+        "UPDATE customers_tradingpermission SET revoked_on = r.changed_on FROM (SELECT c.id AS customer_id, "
+        "p.permission, p.changed_on FROM t_perms p JOIN customers_customer c ON c.customer_no = p.customer_no "
+        "WHERE p.action = 'revoke') AS r WHERE customers_tradingpermission.customer_id = r.customer_id "
+        "AND customers_tradingpermission.kind = r.permission AND customers_tradingpermission.revoked_on IS NULL"
     )
     ctx.changes["permission_changes"] = granted + revoked
 
@@ -412,29 +402,60 @@ def _publish_facts(ctx: ApplyContext, written: list[_FactPartition]) -> None:
 
 
 def _latest_assets(ctx, duck) -> None:
-    """Copy the business date's asset snapshot onto clients; a client absent from it holds nothing."""
+    """The business date's asset snapshot into every client's latest assets (customers_customerassets); a
+    client absent from it holds nothing (the contract: a snapshot lists every client with a non-zero balance).
+
+    Only rows whose values change are written: the snapshot date itself is kept once, in
+    customers_customerassetsasof, not on each of millions of rows. That row says the newest date applied, so a
+    batch for an older date leaves the latest assets alone (a client it brings gets its row with the next batch
+    for the newest date or a later one), and the same date again writes only differences.
+    """
     src = _source(ctx, "asset_snapshots")
     if not src:
         return
-    if "customers_customer" in ctx.fresh:
-        ctx.changes["latest_assets"] = 0  # every client was inserted with its latest assets
-        return
     business_date = ctx.business_date
+    newest = _latest_assets_date()
+    if newest is not None and business_date < newest:
+        ctx.progress(f"latest_assets: kept as of {newest.isoformat()} (this batch is older)")
+        ctx.changes["latest_assets"] = 0
+        return
     _stage(duck, "t_assets", _assets_on_sql(src, business_date))
-    updated = execute(
-        "UPDATE customers_customer SET total_assets = t_assets.total_assets, cash_balance = t_assets.cash, "
-        "market_value = t_assets.market_value, assets_as_of = %s FROM t_assets "
-        "WHERE t_assets.customer_no = customers_customer.customer_no AND "
-        "(customers_customer.assets_as_of IS NULL OR customers_customer.assets_as_of <= %s) AND ("
-        + " OR ".join(distinct(f"customers_customer.{a}", f"t_assets.{b}") for a, b in (
-            ("total_assets", "total_assets"), ("cash_balance", "cash"), ("market_value", "market_value")))
-        + f" OR {distinct('customers_customer.assets_as_of', '%s')})",
-        [business_date, business_date, business_date],
+    # Every client with the snapshot's values, or zeros when absent from it.
+    latest = "customers_customer c LEFT JOIN t_assets a ON a.customer_no = c.customer_no"
+    values = "coalesce(a.total_assets, 0), coalesce(a.cash, 0), coalesce(a.market_value, 0)"
+    insert = ("INSERT INTO customers_customerassets (customer_id, total_assets, cash_balance, market_value, "
+              f"changed_on) SELECT c.id, {values}, %s FROM {latest}")
+    if "customers_customerassets" in ctx.fresh:
+        # First load: a plain INSERT ... SELECT, its foreign key checked once afterwards (core.bulk).
+        changed = execute(insert, [business_date])
+    else:
+        # A narrow UPDATE ... FROM (HOT on PostgreSQL: no index holds these columns) of the rows that differ,
+        # then the clients that have no row yet (new since the last snapshot).
+        held = "customers_customerassets"
+        changed = execute(
+            f"UPDATE {held} SET total_assets = coalesce(a.total_assets, 0), cash_balance = coalesce(a.cash, 0), "
+            f"market_value = coalesce(a.market_value, 0), changed_on = %s FROM {latest} "
+            f"WHERE {held}.customer_id = c.id AND {held}.changed_on <= %s AND ("
+            f"{held}.total_assets <> coalesce(a.total_assets, 0) OR {held}.cash_balance <> coalesce(a.cash, 0) "
+            f"OR {held}.market_value <> coalesce(a.market_value, 0))",
+            [business_date, business_date],
+        )
+        changed += execute(f"{insert} WHERE NOT EXISTS (SELECT 1 FROM {held} x WHERE x.customer_id = c.id)",
+                           [business_date])
+    execute(
+        "INSERT INTO customers_customerassetsasof (id, as_of) VALUES (1, %s) "
+        "ON CONFLICT (id) DO UPDATE SET as_of = excluded.as_of "
+        "WHERE customers_customerassetsasof.as_of < excluded.as_of",
+        [business_date],
     )
-    emptied = execute(
-        "UPDATE customers_customer SET total_assets = 0, cash_balance = 0, market_value = 0, assets_as_of = %s "
-        "WHERE (assets_as_of IS NULL OR assets_as_of < %s) "
-        "AND NOT EXISTS (SELECT 1 FROM t_assets WHERE t_assets.customer_no = customers_customer.customer_no)",
-        [business_date, business_date],
-    )
-    ctx.changes["latest_assets"] = updated + emptied
+    ctx.changes["latest_assets"] = changed
+
+
+def _latest_assets_date() -> date | None:
+    """The business date of the newest asset snapshot applied (customers.CustomerAssetsAsOf)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT as_of FROM customers_customerassetsasof WHERE id = 1")
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return row[0] if isinstance(row[0], date) else date.fromisoformat(row[0])  # SQLite: ISO text

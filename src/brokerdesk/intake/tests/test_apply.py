@@ -1,7 +1,6 @@
 """Applying batches end to end: validate, merge into the DB, publish the lake, latest snapshots, history."""
 
 import glob
-from datetime import date, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -47,8 +46,8 @@ def test_it_applies_a_valid_batch_to_the_database_and_the_lake(tmp_path):
     assert CustomerPhone.objects.filter(customer=customer).exists()
     assert CapitalAccount.objects.filter(customer=customer).exists()
     snapshot = next(r for r in rows["asset_snapshots"] if r["customer_no"] == customer.customer_no)
-    assert customer.total_assets == Decimal(str(snapshot["total_assets"]))
-    assert customer.assets_as_of == batchkit.BUSINESS_DATE
+    assert customer.assets.total_assets == Decimal(str(snapshot["total_assets"]))
+    assert customer.assets.changed_on == batchkit.BUSINESS_DATE
     assessed = max((r for r in rows["risk_assessments"] if r["customer_no"] == customer.customer_no),
                    key=lambda r: r["assessed_on"])
     assert (customer.risk_level, customer.risk_assessed_on) == (assessed["risk_level"], assessed["assessed_on"])
@@ -102,14 +101,6 @@ def test_it_lists_batches_in_the_history_api_and_page(tmp_path, users, token_cli
     assert api["count"] == 1 and api["items"][0]["status"] == "applied"
     assert login(users["reviewer"]).get(f"/intake/{batch.pk}/").status_code == 200
     assert login(users["branch_b"]).get(f"/intake/{batch.pk}/").status_code in (403, 404)
-
-
-def test_it_keeps_assets_as_of_the_newest_date_when_an_older_batch_arrives(tmp_path):
-    rows = batchkit.sample_rows()
-    _run(batchkit.build_batch(tmp_path / "b1", rows))
-    customer = Customer.objects.get(customer_no=rows["customers"][0]["customer_no"])
-    assert customer.assets_as_of == batchkit.BUSINESS_DATE
-    assert customer.assets_as_of - timedelta(days=1) < date.today()
 
 
 def test_it_rejects_a_value_longer_than_the_database_holds_before_applying(tmp_path):

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from brokerdesk.core.models import LakePartition
-from brokerdesk.customers.models import CapitalAccount, Customer, CustomerPhone, TradingPermission
+from brokerdesk.customers.models import (
+    CapitalAccount,
+    Customer,
+    CustomerAssetsAsOf,
+    CustomerPhone,
+    TradingPermission,
+)
 from brokerdesk.intake.models import BatchStatus, IntakeBatch
 from brokerdesk.intake.tests import batchkit
 from tests.processes import brokerdesk_command, database_url_of_test_db
@@ -26,9 +32,9 @@ def _state(lake: Path) -> tuple:
         for file in sorted(lake.glob(path)):
             files[str(file.relative_to(lake))] = file.read_bytes()
     return (
-        sorted(Customer.objects.values_list("customer_no", "name", "total_assets", "assets_as_of")),
+        sorted(Customer.objects.values_list("customer_no", "name", "assets__total_assets", "assets__changed_on")),
         CustomerPhone.objects.count(), CapitalAccount.objects.count(), TradingPermission.objects.count(),
-        published, files,
+        published, files, list(CustomerAssetsAsOf.objects.values_list("as_of")),
     )
 
 
