@@ -74,9 +74,9 @@ def main() -> int:
           f"peak {pandas['peak_rss_gib']} GiB", flush=True)
 
     nightly = runs["nightly"]["report"]
-    engine_seconds = nightly["durations_seconds"]["total"]
-    pandas_seconds = pandas["report"]["seconds"]["total"]
-    same = pandas["report"]["members"] == nightly["members"]
+    engine_seconds = nightly.get("durations_seconds", {}).get("total")
+    pandas_seconds = pandas["report"].get("seconds", {}).get("total")  # None: pandas failed (exit code kept)
+    same = pandas["report"].get("members") == nightly.get("members")
     figures = {
         "benchmark": "segmentation",
         "db": label,
@@ -87,7 +87,7 @@ def main() -> int:
         "runs": runs,
         "pandas": pandas,
         "same_memberships_as_pandas": same,
-        "ratio": round(pandas_seconds / engine_seconds, 1),
+        "ratio": round(pandas_seconds / engine_seconds, 1) if pandas_seconds and engine_seconds else None,
         "targets": {"seconds": TARGET_SECONDS, "peak_rss_gib": TARGET_PEAK_GIB, "ratio": TARGET_RATIO},
         "loadavg": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()]},
     }

@@ -117,7 +117,7 @@ def test_it_lists_the_runs_newest_first(demo, api):
         "id": run.pk, "business_date": run.business_date.isoformat(), "rule_set_version": 1,
         "status": "succeeded", "trigger": run.trigger, "started_by": "", "started_at": None, "finished_at": None,
         "duration_seconds": run.duration_seconds, "clients": run.clients, "entered": sum(run.entered.values()),
-        "left": 0, "message": "",
+        "left": 0, "message": "features: computed in full",
     }
 
 

@@ -68,7 +68,7 @@ def usable_for(previous: FeatureState | None, *, as_of: date, windows: FeatureWi
     """
     if previous is None or previous.version != FEATURES_VERSION:
         return False
-    if not previous.as_of < as_of <= date.fromordinal(previous.as_of.toordinal() + MAX_STEP_DAYS):
+    if not previous.as_of <= as_of <= date.fromordinal(previous.as_of.toordinal() + MAX_STEP_DAYS):
         return False
     before, now = previous.windows, windows
     if before.asset_window_start is None or now.asset_window_start is None:
