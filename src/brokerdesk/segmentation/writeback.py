@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from django.db import connection
 
 from brokerdesk.core import bulk
 
@@ -25,12 +26,13 @@ KEY_FACTOR = 1 << 20  # segment ids stay below a million; client ids below 2**43
 
 @dataclass(frozen=True)
 class MembershipChanges:
-    after: pa.Table  # MEMBER_SCHEMA: every membership of this run
-    entered: pa.Table  # MEMBER_SCHEMA: in `after`, not before
-    left: pa.Table  # MEMBER_SCHEMA: before, not in `after`
+    members: dict[int, int]  # segment id -> members after this run
+    entered: pa.Table  # MEMBER_SCHEMA: in this run, not before
+    left: pa.Table  # MEMBER_SCHEMA: before, not in this run
     had_snapshot: bool
 
-    def counts(self, table: pa.Table) -> dict[int, int]:
+    @staticmethod
+    def counts(table: pa.Table) -> dict[int, int]:
         if table.num_rows == 0:
             return {}
         grouped = table.group_by("segment_id").aggregate([("customer_id", "count")])
@@ -45,14 +47,17 @@ def open_memberships() -> pa.Table:
 def diff_memberships(
     con: duckdb.DuckDBPyConnection,
     *,
-    memberships: pa.Table,
+    memberships: str,
     customers: pa.Table,
     segments: pa.Table,
     snapshot: Path | None,
+    new_snapshot: Path,
 ) -> MembershipChanges:
-    """memberships: the engine's (customer_no, segment_code, dimension); customers: (customer_id, customer_no,
-    ...); segments: SEGMENT_SCHEMA for the rules that ran. Returns the run's memberships and the two deltas."""
-    con.from_arrow(memberships).create_view("bd_memberships")
+    """memberships: the DuckDB table of the engine's (customer_no, segment_code, dimension); customers:
+    (customer_id, customer_no, ...); segments: SEGMENT_SCHEMA for the rules that ran. Writes this run's
+    memberships to `new_snapshot` (straight from DuckDB, in parallel) and returns the counts per segment and
+    the two deltas."""
+    con.table(memberships).create_view("bd_memberships")
     con.from_arrow(customers.select(["customer_id", "customer_no"])).create_view("bd_customer_ids")
     con.from_arrow(segments).create_view("bd_segments")
     had_snapshot = snapshot is not None and snapshot.exists()
@@ -81,12 +86,18 @@ def diff_memberships(
                  "FROM bd_changes WHERE now_in = $now_in")  # (KEY_FACTOR is our integer constant)
         return con.sql(query, params={"now_in": now_in}).to_arrow_table().cast(MEMBER_SCHEMA)
 
+    con.execute(f"COPY bd_after TO {_quoted(new_snapshot)} (FORMAT parquet, COMPRESSION zstd)")
+    members = dict(con.sql("SELECT segment_id, count(*) FROM bd_after GROUP BY segment_id").fetchall())
     return MembershipChanges(
-        after=con.table("bd_after").to_arrow_table().cast(MEMBER_SCHEMA),
+        members=members,
         entered=changed(True),
         left=changed(False),
         had_snapshot=had_snapshot,
     )
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def close_left(left: pa.Table, *, business_date: date, run_id: int) -> int:
@@ -111,5 +122,10 @@ def open_entered(entered: pa.Table, *, business_date: date, run_id: int, rule_se
     table = entered.append_column("valid_from", pa.repeat(pa.scalar(business_date, pa.date32()), rows))
     table = table.append_column("rule_set_id", pa.repeat(pa.scalar(rule_set_id, pa.int64()), rows))
     table = table.append_column("entered_run_id", pa.repeat(pa.scalar(run_id, pa.int64()), rows))
-    with bulk.deferred_indexes([MEMBERSHIP_TABLE]):
-        return bulk.insert_batches(MEMBERSHIP_TABLE, table.schema, table.to_batches(BATCH_ROWS))
+    with bulk.deferred_indexes([MEMBERSHIP_TABLE]) as was_empty:
+        rows = bulk.insert_batches(MEMBERSHIP_TABLE, table.schema, table.to_batches(BATCH_ROWS))
+    if was_empty and connection.vendor == "postgresql":
+        # Statistics now, not whenever autovacuum gets to it: the next run's UPDATE of the leavers must see
+        # millions of rows and use the index.
+        bulk.execute(f"ANALYZE {MEMBERSHIP_TABLE}")
+    return rows

@@ -12,6 +12,7 @@ from brokerdesk.analytics.engine.rules.rule_sets import (
     compile_rule_set,
     evaluate_rule_set,
     membership_query,
+    store_memberships,
 )
 from brokerdesk.analytics.engine.rules.seed import SEED_RULE_SET
 
@@ -28,4 +29,5 @@ __all__ = [
     "evaluate_rule_set",
     "membership_query",
     "parse_rule",
+    "store_memberships",
 ]

@@ -120,6 +120,15 @@ def evaluate_rule_set(
     return result.cast(MEMBERSHIP_SCHEMA)
 
 
+def store_memberships(con: duckdb.DuckDBPyConnection, features: pa.Table, rule_set: CompiledRuleSet,
+                      table: str) -> int:
+    """evaluate_rule_set into a temporary table of `con` (for a caller that goes on in DuckDB: millions of
+    rows then never leave it); returns the number of memberships."""
+    con.from_arrow(features).create_view(FEATURES_VIEW)
+    con.sql(membership_query(rule_set)).to_table(table)
+    return con.table(table).aggregate("count(*)").fetchall()[0][0]
+
+
 def _first_match_select(table: exp.Table, dimension: Dimension, rules: list[CompiledRule]) -> exp.Select:
     case = exp.Case()
     for compiled in rules:
