@@ -10,7 +10,7 @@ import fcntl
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -33,7 +33,13 @@ from brokerdesk.segmentation.choices import RuleSetStatus, RunStatus, RunTrigger
 from brokerdesk.segmentation.models import RuleSet as RuleSetModel
 from brokerdesk.segmentation.models import Segment, SegmentRun
 from brokerdesk.segmentation.sources import customers_table, feature_sources
-from brokerdesk.segmentation.writeback import SEGMENT_SCHEMA, close_left, diff_memberships, open_entered
+from brokerdesk.segmentation.writeback import (
+    SEGMENT_SCHEMA,
+    close_left,
+    diff_memberships,
+    open_entered,
+    write_snapshot,
+)
 
 Progress = Callable[[str], None]
 RUNS_DIR = "segmentation"  # under the lake: run=<id>/members.parquet and features.parquet
@@ -164,17 +170,23 @@ def _execute(run: SegmentRun, rule_set: RuleSetModel, previous: SegmentRun | Non
     clock = _Stopwatch(progress)
     compiled = compile_rule_set(engine_rule_set(rule_set))
     segments = _segments_table(compiled)
-    customers = customers_table()
-    sources = feature_sources(run.business_date, customers)
-    clock.lap("read clients", f"{customers.num_rows:,}")
     folder = run_dir(run)
     folder.mkdir(parents=True, exist_ok=True)
-    # Files are written by a second thread while the diff and the database work go on; all of them must be
-    # complete before the commit that points the run at them.
-    with ThreadPoolExecutor(max_workers=1) as pool, engine_connection(temp_directory=folder / "spill") as con:
-        previous_state = FeatureState.load(run_dir(previous) / "state") if previous else None
-        result = segment_clients(con, sources=sources, as_of=run.business_date, rule_set=compiled,
-                                 previous=previous_state, memberships_table="bd_run_memberships")
+    # A second thread writes files while the diff and the database work go on (all of them must be complete
+    # before the commit that points the run at them); at the start it runs the engine, whose fact aggregates
+    # need no clients, while this thread reads the clients from the database (the engine waits for them).
+    with ThreadPoolExecutor(max_workers=2) as pool, engine_connection(temp_directory=folder / "spill") as con:
+        clients: Future = Future()
+        sources = feature_sources(run.business_date, customers=clients.result)
+        engine = pool.submit(_segment, con, sources, run.business_date, compiled, previous)
+        try:
+            customers = customers_table()
+        except BaseException as error:
+            clients.set_exception(error)
+            raise
+        clients.set_result(customers)
+        clock.lap("read clients", f"{customers.num_rows:,}")
+        result = engine.result()
         written = [pool.submit(_write_features, folder, result)]
         clock.lap("features and rules", f"{result.features.num_rows:,} clients, "
                                         f"{result.membership_count:,} memberships, "
@@ -184,7 +196,8 @@ def _execute(run: SegmentRun, rule_set: RuleSetModel, previous: SegmentRun | Non
                        else "features: computed in full")
         snapshot = lake_root() / previous.snapshot if previous and previous.snapshot else None
         changes = diff_memberships(con, memberships="bd_run_memberships", customers=customers, segments=segments,
-                                   snapshot=snapshot, new_snapshot=folder / "members.parquet")
+                                   snapshot=snapshot)
+        written.append(pool.submit(write_snapshot, con.cursor(), folder / "members.parquet"))
         clock.lap("diff", f"{changes.entered.num_rows:,} entered, {changes.left.num_rows:,} left")
         with transaction.atomic():
             closed = close_left(changes.left, business_date=run.business_date, run_id=run.pk)
@@ -200,6 +213,13 @@ def _execute(run: SegmentRun, rule_set: RuleSetModel, previous: SegmentRun | Non
                                   "started_by": run.started_by})
             transaction.on_commit(lambda: _after_commit(run))
     shutil.rmtree(folder / "spill", ignore_errors=True)
+
+
+def _segment(con, sources, business_date: date, compiled: CompiledRuleSet,
+             previous: SegmentRun | None) -> SegmentationResult:
+    previous_state = FeatureState.load(run_dir(previous) / "state") if previous else None
+    return segment_clients(con, sources=sources, as_of=business_date, rule_set=compiled, previous=previous_state,
+                           memberships_table="bd_run_memberships")
 
 
 def _segments_table(compiled: CompiledRuleSet) -> pa.Table:

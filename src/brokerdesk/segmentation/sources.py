@@ -1,5 +1,6 @@
 """What a segmentation run reads: the published lake files and the master data of the operational DB."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pyarrow as pa
@@ -41,7 +42,7 @@ def trading_days(until: date, days: int = HISTORY_DAYS) -> list[date]:
     return [d for d in (until - timedelta(days=n) for n in range(days, -1, -1)) if is_trading_day(d)]
 
 
-def feature_sources(as_of: date, customers: pa.Table) -> FeatureSources:
+def feature_sources(as_of: date, customers: pa.Table | Callable[[], pa.Table]) -> FeatureSources:
     """Trades and asset snapshots from the start of the lake (not a moving `since`): the file list then only
     grows from one day to the next, which lets a run step from the previous run's aggregates (the windows
     themselves are bounded by dates in the SQL); last_trade_date looks at the whole lake."""

@@ -51,7 +51,6 @@ def diff_memberships(
     customers: pa.Table,
     segments: pa.Table,
     snapshot: Path | None,
-    new_snapshot: Path,
 ) -> MembershipChanges:
     """memberships: the DuckDB table of the engine's (customer_no, segment_code, dimension); customers:
     (customer_id, customer_no, ...); segments: SEGMENT_SCHEMA for the rules that ran. Writes this run's
@@ -66,7 +65,7 @@ def diff_memberships(
     # One full outer join on a single integer key (client id and segment id packed together) finds both who
     # entered and who left: one hash table instead of two set differences over string keys.
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE bd_after AS
+        CREATE OR REPLACE TABLE bd_after AS
         SELECT c.customer_id, s.segment_id
         FROM bd_memberships AS m
         JOIN bd_customer_ids AS c ON c.customer_no = m.customer_no
@@ -86,7 +85,6 @@ def diff_memberships(
                  "FROM bd_changes WHERE now_in = $now_in")  # (KEY_FACTOR is our integer constant)
         return con.sql(query, params={"now_in": now_in}).to_arrow_table().cast(MEMBER_SCHEMA)
 
-    con.execute(f"COPY bd_after TO {_quoted(new_snapshot)} (FORMAT parquet, COMPRESSION zstd)")
     members = dict(con.sql("SELECT segment_id, count(*) FROM bd_after GROUP BY segment_id").fetchall())
     return MembershipChanges(
         members=members,
@@ -94,6 +92,12 @@ def diff_memberships(
         left=changed(False),
         had_snapshot=had_snapshot,
     )
+
+
+def write_snapshot(cursor: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """This run's memberships (bd_after) to the snapshot file the next run diffs against. Takes a cursor of
+    the diff's connection, so that it can run in another thread while the database takes the changes."""
+    cursor.execute(f"COPY bd_after TO {_quoted(path)} (FORMAT parquet, COMPRESSION zstd)")
 
 
 def _quoted(path: Path) -> str:

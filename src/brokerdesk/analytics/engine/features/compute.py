@@ -9,7 +9,12 @@ import pyarrow as pa
 
 from brokerdesk.analytics.engine.connection import engine_connection
 from brokerdesk.analytics.engine.features.catalogue import FEATURE_COLUMNS, FEATURES_VERSION
-from brokerdesk.analytics.engine.features.sources import FeatureSources, register_sources, view_name
+from brokerdesk.analytics.engine.features.sources import (
+    FeatureSources,
+    register_customers,
+    register_sources,
+    view_name,
+)
 from brokerdesk.analytics.engine.features.state import FeatureState, usable_for
 from brokerdesk.analytics.engine.features.windows import FeatureWindows, feature_windows
 
@@ -57,6 +62,7 @@ def compute_features_with_state(
     suffix = "_delta" if incremental else ""
     trade_stats = _materialise(con, "bd_trade_stats", sql_file(f"trade_stats{suffix}"), parameters)
     asset_stats = _materialise(con, "bd_asset_stats", sql_file(f"asset_stats{suffix}"), parameters)
+    register_customers(con, sources)
     table = con.sql(feature_sql(), params=_used(feature_sql(), parameters)).to_arrow_table()
     if tuple(table.column_names) != FEATURE_COLUMNS:
         raise RuntimeError(f"features_{FEATURES_VERSION}.sql columns differ from the catalogue: {table.column_names}")

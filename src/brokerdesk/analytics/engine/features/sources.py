@@ -4,7 +4,7 @@ The engine imports no Django, so the caller resolves the inputs: fact files come
 brokerdesk.core.lake.current_files(entity), master data as Parquet files or Arrow tables it exported.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,12 +47,13 @@ MasterData = pa.Table | str | Path | Sequence[str | Path]
 class FeatureSources:
     """Inputs of one feature run.
 
-    customers: one row per client with CUSTOMER_COLUMNS (birth_date may be null; it is not in the intake
+    customers: one row per client with CUSTOMER_COLUMNS, or a callable giving them (called when needed;
+    birth_date may be null: it is not in the intake
     contract, the operational DB derives it from the resident ID). securities: SECURITY_COLUMNS.
     Fact file lists may hold more dates than needed: the SQL filters by date and DuckDB skips the rest.
     """
 
-    customers: MasterData
+    customers: MasterData | Callable[[], MasterData]
     securities: MasterData
     asset_snapshots: Sequence[str] = ()
     positions: Sequence[str] = ()
@@ -74,14 +75,21 @@ def view_name(entity: str) -> str:
 
 
 def register_sources(con: duckdb.DuckDBPyConnection, sources: FeatureSources) -> None:
-    """Create the bd_* views the feature SQL reads (replacing any from an earlier run on this connection)."""
+    """Create the bd_* views the feature SQL reads (replacing any from an earlier run on this connection),
+    except the clients' (register_customers)."""
     for entity, files in sources.fact_files().items():
         if files:
             con.read_parquet([str(f) for f in files]).create_view(view_name(entity))
         else:
             con.from_arrow(FACT_SCHEMAS[entity].empty_table()).create_view(view_name(entity))
-    _register_master_data(con, "customers", sources.customers, CUSTOMER_COLUMNS)
     _register_master_data(con, "securities", sources.securities, SECURITY_COLUMNS)
+
+
+def register_customers(con: duckdb.DuckDBPyConnection, sources: FeatureSources) -> None:
+    """The clients view. A callable `customers` is called here, only once the fact aggregates are done: the
+    caller may still be reading the clients from its database meanwhile (segmentation's run does)."""
+    customers = sources.customers() if callable(sources.customers) else sources.customers
+    _register_master_data(con, "customers", customers, CUSTOMER_COLUMNS)
 
 
 def _register_master_data(
