@@ -30,6 +30,8 @@ from bench.intake.__main__ import DEFAULT_POSTGRES_URL, ROOT, _git_commit
 TARGET_SECONDS = 20.0
 TARGET_PEAK_GIB = 6.0
 TARGET_RATIO = 10.0
+LOADED = ("import json; from brokerdesk.intake.models import IntakeBatch; print(json.dumps({b.kind: "
+          "b.business_date.isoformat() for b in IntakeBatch.objects.filter(status='applied').order_by('pk')}))")
 RESET = ("from brokerdesk.segmentation.models import SegmentMembership, SegmentRun; "
          "SegmentMembership.objects.all().delete(); SegmentRun.objects.all().delete()")
 
@@ -44,12 +46,6 @@ def main() -> int:
     work = var_dir / f"intake-{args.db}"
     out = args.out or var_dir / "results" / f"segmentation-{args.db}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    intake_results = var_dir / "results" / f"intake-{args.db}.json"
-    intake = json.loads(intake_results.read_text()) if intake_results.exists() else {}
-    if not intake.get("runs") or any(r["exit_code"] != 0 for r in intake["runs"]):
-        print(f"no complete intake in {work}: run `python -m bench.intake --db {args.db}` first", file=sys.stderr)
-        return 1
-    dates = {r["kind"]: r["business_date"] for r in intake["runs"]}
     label = "PostgreSQL" if args.db == "postgresql" else "SQLite"
     url = (os.environ.get("BENCH_INTAKE_POSTGRES_URL", DEFAULT_POSTGRES_URL) if args.db == "postgresql"
            else f"sqlite:///{work / 'intake.sqlite3'}")
@@ -58,6 +54,12 @@ def main() -> int:
     brokerdesk = [sys.executable, "-m", "brokerdesk.cli"]
     print(f"== segmentation on {label}: {work}", flush=True)
     subprocess.run([*brokerdesk, "migrate", "--no-input", "-v0"], env=env, check=True)
+    dates = json.loads(subprocess.run([*brokerdesk, "shell", "-c", LOADED], env=env, check=True,
+                                      capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    if set(dates) != {"backfill", "daily"}:
+        print(f"no backfill and daily batch applied in {work}: run `python -m bench.intake --db {args.db}` first",
+              file=sys.stderr)
+        return 1
     subprocess.run([*brokerdesk, "shell", "-c", RESET], env=env, check=True)
     shutil.rmtree(work / "lake" / "segmentation", ignore_errors=True)
 
@@ -83,7 +85,6 @@ def main() -> int:
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _git_commit(),
         "clients": nightly["clients"],
-        "trades": intake.get("trades"),
         "runs": runs,
         "pandas": pandas,
         "same_memberships_as_pandas": same,
