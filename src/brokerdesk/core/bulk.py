@@ -114,22 +114,27 @@ def read_arrow(sql: str, schema: pa.Schema, params: list | tuple = ()) -> pa.Tab
             convert_options=pacsv.ConvertOptions(column_types=schema, null_values=[""], strings_can_be_null=True,
                                                  quoted_strings_can_be_null=False),
         ).cast(schema)
+    # Each chunk of rows becomes one struct array in Arrow's C++ (no Python list per column).
     chunks: list[pa.RecordBatch] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(500_000):
-            columns = list(zip(*rows, strict=True))
-            chunks.append(pa.RecordBatch.from_arrays(
-                [_arrow_column(values, field.type) for values, field in zip(columns, schema, strict=True)],
-                schema=schema))
+            chunks.append(_record_batch(rows, schema))
     return pa.Table.from_batches(chunks, schema=schema)
 
 
-def _arrow_column(values: tuple, arrow_type: pa.DataType) -> pa.Array:
-    # A raw SQLite cursor gives dates as ISO text, Django's as date objects; Arrow parses text in one cast.
-    if pa.types.is_date(arrow_type) and any(isinstance(v, str) for v in values[:1]):
-        return pc.cast(pa.array(values, pa.string()), pa.timestamp("s")).cast(arrow_type)
-    return pa.array(values, arrow_type)
+def _record_batch(rows: list[tuple], schema: pa.Schema) -> pa.RecordBatch:
+    try:
+        return pa.RecordBatch.from_struct_array(pa.array(rows, type=pa.struct(schema)))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    # Dates selected as text (CAST(column AS TEXT): Django's SQLite connection would otherwise build a date
+    # object per value): read as text, then parsed in one vectorised cast.
+    as_text = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_date(f.type) else f for f in schema])
+    batch = pa.RecordBatch.from_struct_array(pa.array(rows, type=pa.struct(as_text)))
+    columns = [pc.cast(pc.cast(column, pa.timestamp("s")), field.type) if pa.types.is_date(field.type) else column
+               for column, field in zip(batch.columns, schema, strict=True)]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 def _sqlite_column(column: pa.Array) -> list:

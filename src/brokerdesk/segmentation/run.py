@@ -172,10 +172,11 @@ def _execute(run: SegmentRun, rule_set: RuleSetModel, previous: SegmentRun | Non
     segments = _segments_table(compiled)
     folder = run_dir(run)
     folder.mkdir(parents=True, exist_ok=True)
-    # A second thread writes files while the diff and the database work go on (all of them must be complete
-    # before the commit that points the run at them); at the start it runs the engine, whose fact aggregates
-    # need no clients, while this thread reads the clients from the database (the engine waits for them).
-    with ThreadPoolExecutor(max_workers=2) as pool, engine_connection(temp_directory=folder / "spill") as con:
+    # A second thread writes files while the diff and the database work go on (all complete before the commit
+    # that points the run at them; the pool closes before the connection its cursors use). At the start it
+    # runs the engine, whose fact aggregates need no clients, while this thread reads the clients from the
+    # database (the engine waits for them).
+    with engine_connection(temp_directory=folder / "spill") as con, ThreadPoolExecutor(max_workers=2) as pool:
         clients: Future = Future()
         sources = feature_sources(run.business_date, customers=clients.result)
         engine = pool.submit(_segment, con, sources, run.business_date, compiled, previous)

@@ -27,9 +27,10 @@ HISTORY_DAYS = 400
 
 def customers_table() -> pa.Table:
     """Every client with the master-data columns the features use, plus the database id write-back needs."""
+    # Dates as text: Arrow parses them in bulk (see core.bulk.read_arrow); the same SQL on both databases.
     return read_arrow(
-        "SELECT id, customer_no, kind, client_class, opened_on, birth_date, status, investor_category"
-        " FROM customers_customer",
+        "SELECT id, customer_no, kind, client_class, CAST(opened_on AS TEXT), CAST(birth_date AS TEXT), status,"
+        " investor_category FROM customers_customer",
         CUSTOMER_SCHEMA,
     )
 
