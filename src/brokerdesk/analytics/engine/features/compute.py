@@ -62,6 +62,8 @@ def compute_features_with_state(
     suffix = "_delta" if incremental else ""
     trade_stats = _materialise(con, "bd_trade_stats", sql_file(f"trade_stats{suffix}"), parameters)
     asset_stats = _materialise(con, "bd_asset_stats", sql_file(f"asset_stats{suffix}"), parameters)
+    _materialise(con, "bd_transfer_stats", sql_file("transfer_stats"), parameters)
+    _materialise(con, "bd_holding_stats", sql_file("holding_stats"), parameters)
     register_customers(con, sources)
     table = con.sql(feature_sql(), params=_used(feature_sql(), parameters)).to_arrow_table()
     if tuple(table.column_names) != FEATURE_COLUMNS:

@@ -3,34 +3,12 @@
 -- parameters computed by features/windows.py. Each fact table is read once, only the columns and dates
 -- needed, and aggregated per client with FILTER clauses; the aggregates are then joined to the clients.
 -- Sources are views registered by features/compute.py:
---   bd_customers, bd_securities, bd_positions, bd_fund_transfers, and the per-client aggregates over the two
---   big fact tables, bd_asset_stats and bd_trade_stats, which compute.py builds first: in full from
---   asset_stats_v1.sql and trade_stats_v1.sql, or from the previous run's with the *_delta_v1.sql files.
+--   bd_customers and the per-client aggregates of each fact table, which compute.py builds first (they need
+--   no clients, so they run while the caller may still be reading them): bd_transfer_stats and
+--   bd_holding_stats (transfer_stats_v1.sql, holding_stats_v1.sql), bd_asset_stats and bd_trade_stats (in
+--   full from asset_stats_v1.sql and trade_stats_v1.sql, or from the previous run's with *_delta_v1.sql).
 
 WITH
-transfer_stats AS (
-    SELECT
-        customer_no,
-        SUM(amount) FILTER (WHERE direction = 'in') AS inflow_30d,
-        SUM(amount) FILTER (WHERE direction = 'out') AS outflow_30d,
-        MAX(amount) AS largest_transfer_30d
-    FROM bd_fund_transfers
-    WHERE date > $transfers_after AND date <= $as_of AND currency = 'CNY'
-    GROUP BY customer_no
-),
-holding_stats AS (
-    SELECT
-        p.customer_no,
-        COUNT(*) AS holdings_count,
-        SUM(p.market_value) AS holdings_value,
-        MAX(p.market_value) AS largest_holding_value,
-        MAX(CASE s.risk_level WHEN 'R1' THEN 1 WHEN 'R2' THEN 2 WHEN 'R3' THEN 3 WHEN 'R4' THEN 4 WHEN 'R5' THEN 5 END)
-            AS max_product_risk_held
-    FROM bd_positions AS p
-    LEFT JOIN bd_securities AS s ON s.market = p.market AND s.security_code = p.security_code
-    WHERE p.date = CAST($latest_position_date AS DATE)
-    GROUP BY p.customer_no
-),
 client_rows AS (
     SELECT
         c.customer_no,
@@ -61,8 +39,8 @@ client_rows AS (
     FROM bd_customers AS c
     LEFT JOIN bd_asset_stats AS a ON a.customer_no = c.customer_no
     LEFT JOIN bd_trade_stats AS t ON t.customer_no = c.customer_no
-    LEFT JOIN transfer_stats AS f ON f.customer_no = c.customer_no
-    LEFT JOIN holding_stats AS h ON h.customer_no = c.customer_no
+    LEFT JOIN bd_transfer_stats AS f ON f.customer_no = c.customer_no
+    LEFT JOIN bd_holding_stats AS h ON h.customer_no = c.customer_no
     WHERE c.opened_on <= $as_of
 )
 SELECT
