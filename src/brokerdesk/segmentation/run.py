@@ -196,8 +196,7 @@ def _execute(run: SegmentRun, rule_set: RuleSetModel, previous: SegmentRun | Non
         run.message = (f"features: stepped from run #{previous.pk}" if result.from_previous
                        else "features: computed in full")
         snapshot = lake_root() / previous.snapshot if previous and previous.snapshot else None
-        changes = diff_memberships(con, memberships="bd_run_memberships", customers=customers, segments=segments,
-                                   snapshot=snapshot)
+        changes = diff_memberships(con, memberships="bd_run_memberships", segments=segments, snapshot=snapshot)
         written.append(pool.submit(write_snapshot, con.cursor(), folder / "members.parquet"))
         clock.lap("diff", f"{changes.entered.num_rows:,} entered, {changes.left.num_rows:,} left")
         with transaction.atomic():
@@ -220,7 +219,7 @@ def _segment(con, sources, business_date: date, compiled: CompiledRuleSet,
              previous: SegmentRun | None) -> SegmentationResult:
     previous_state = FeatureState.load(run_dir(previous) / "state") if previous else None
     return segment_clients(con, sources=sources, as_of=business_date, rule_set=compiled, previous=previous_state,
-                           memberships_table="bd_run_memberships")
+                           memberships_table="bd_run_memberships", key="customer_id")
 
 
 def _segments_table(compiled: CompiledRuleSet) -> pa.Table:

@@ -48,16 +48,14 @@ def diff_memberships(
     con: duckdb.DuckDBPyConnection,
     *,
     memberships: str,
-    customers: pa.Table,
     segments: pa.Table,
     snapshot: Path | None,
 ) -> MembershipChanges:
-    """memberships: the DuckDB table of the engine's (customer_no, segment_code, dimension); customers:
-    (customer_id, customer_no, ...); segments: SEGMENT_SCHEMA for the rules that ran. Writes this run's
+    """memberships: the DuckDB table of the engine's (customer_id, segment_code, dimension) (segment_clients
+    with key="customer_id"); segments: SEGMENT_SCHEMA for the rules that ran. Writes this run's
     memberships to `new_snapshot` (straight from DuckDB, in parallel) and returns the counts per segment and
     the two deltas."""
     con.table(memberships).create_view("bd_memberships")
-    con.from_arrow(customers.select(["customer_id", "customer_no"])).create_view("bd_customer_ids")
     con.from_arrow(segments).create_view("bd_segments")
     had_snapshot = snapshot is not None and snapshot.exists()
     before = con.read_parquet(str(snapshot)) if had_snapshot else con.from_arrow(open_memberships())
@@ -66,9 +64,8 @@ def diff_memberships(
     # entered and who left: one hash table instead of two set differences over string keys.
     con.execute("""
         CREATE OR REPLACE TABLE bd_after AS
-        SELECT c.customer_id, s.segment_id
+        SELECT m.customer_id, s.segment_id
         FROM bd_memberships AS m
-        JOIN bd_customer_ids AS c ON c.customer_no = m.customer_no
         JOIN bd_segments AS s ON s.dimension = m.dimension AND s.code = m.segment_code
     """)
     con.execute(f"""

@@ -40,11 +40,13 @@ def segment_clients(
     rule_set: RuleSet | CompiledRuleSet,
     previous: FeatureState | None = None,
     memberships_table: str | None = None,
+    key: str | None = None,
 ) -> SegmentationResult:
     """Compute features as of a date and evaluate a rule set over them.
 
     The rule set is checked before any data is read, so a bad rule fails fast with its RuleError. With
-    `memberships_table` the memberships stay in that temporary table of `con` instead of coming back as Arrow.
+    `memberships_table` the memberships stay in that table of `con` instead of coming back as Arrow, naming
+    clients by `key` when given (a further column of the customers table, such as the caller's database id).
     """
     compiled = rule_set if isinstance(rule_set, CompiledRuleSet) else compile_rule_set(rule_set)
     if con is None:
@@ -52,7 +54,11 @@ def segment_clients(
             return segment_clients(own, sources=sources, as_of=as_of, rule_set=compiled, previous=previous)
     features, state, used = compute_features_with_state(con, sources=sources, as_of=as_of, previous=previous)
     if memberships_table:
-        count = store_memberships(con, features, compiled, memberships_table)
+        keys = None
+        if key:
+            customers = sources.customers() if callable(sources.customers) else sources.customers
+            keys = customers.select(["customer_no", key])
+        count = store_memberships(con, features, compiled, memberships_table, keys)
         return SegmentationResult(features=features, memberships=None, state=state, from_previous=used,
                                   membership_count=count)
     memberships = evaluate_rule_set(con, features, compiled)

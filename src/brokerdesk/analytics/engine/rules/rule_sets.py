@@ -86,7 +86,7 @@ def compile_rule_set(rule_set: RuleSet, catalogue: dict[str, Feature] | None = N
     return CompiledRuleSet(rule_set=rule_set, rules=tuple(compiled))
 
 
-def membership_query(rule_set: CompiledRuleSet, source: str = FEATURES_VIEW) -> str:
+def membership_query(rule_set: CompiledRuleSet, source: str = FEATURES_VIEW, key: str = "customer_no") -> str:
     """One query giving (customer_no, segment_code, dimension): a CASE per exclusive dimension, a filtered
     select per group or tag rule, joined with UNION ALL. Built as a sqlglot tree from the checked rules."""
     table = exp.to_table(source, quoted=True)
@@ -96,11 +96,11 @@ def membership_query(rule_set: CompiledRuleSet, source: str = FEATURES_VIEW) -> 
         if not rules:
             continue
         if dimension.exclusive:
-            parts.append(_first_match_select(table, dimension, rules))
+            parts.append(_first_match_select(table, dimension, rules, key))
         else:
-            parts.extend(_each_match_select(table, dimension, r) for r in rules)
+            parts.extend(_each_match_select(table, dimension, r, key) for r in rules)
     if not parts:
-        return _empty_query().sql(dialect=DIALECT)
+        return _empty_query(key).sql(dialect=DIALECT)
     query: exp.Query = parts[0]
     for part in parts[1:]:
         query = exp.union(query, part, distinct=False)
@@ -121,24 +121,31 @@ def evaluate_rule_set(
 
 
 def store_memberships(con: duckdb.DuckDBPyConnection, features: pa.Table, rule_set: CompiledRuleSet,
-                      table: str) -> int:
-    """evaluate_rule_set into a temporary table of `con` (for a caller that goes on in DuckDB: millions of
-    rows then never leave it); returns the number of memberships."""
+                      table: str, keys: pa.Table | None = None) -> int:
+    """evaluate_rule_set into a table of `con` (for a caller that goes on in DuckDB: millions of rows then never
+    leave it); returns the number of memberships. With `keys` (customer_no and one more column, the caller's
+    own client key) the memberships name clients by that key instead of customer_no."""
+    key = "customer_no"
     con.from_arrow(features).create_view(FEATURES_VIEW)
-    con.sql(membership_query(rule_set)).to_table(table)
+    if keys is not None:
+        key = next(name for name in keys.column_names if name != "customer_no")
+        con.table(FEATURES_VIEW).join(con.from_arrow(keys.select(["customer_no", key])), "customer_no").to_table(
+            "bd_features_keyed")
+    source = "bd_features_keyed" if keys is not None else FEATURES_VIEW
+    con.sql(membership_query(rule_set, source, key)).to_table(table)
     return con.table(table).aggregate("count(*)").fetchall()[0][0]
 
 
-def _first_match_select(table: exp.Table, dimension: Dimension, rules: list[CompiledRule]) -> exp.Select:
+def _first_match_select(table: exp.Table, dimension: Dimension, rules: list[CompiledRule], key: str) -> exp.Select:
     case = exp.Case()
     for compiled in rules:
         case = case.when(compiled.parsed.condition.copy(), exp.Literal.string(compiled.rule.segment_code))
-    inner = exp.select(exp.column("customer_no", quoted=True), exp.alias_(case, "segment_code", quoted=True)).from_(
+    inner = exp.select(exp.column(key, quoted=True), exp.alias_(case, "segment_code", quoted=True)).from_(
         table.copy()
     )
     return (
         exp.select(
-            exp.column("customer_no", quoted=True),
+            exp.column(key, quoted=True),
             exp.column("segment_code", quoted=True),
             exp.alias_(exp.Literal.string(dimension.value), "dimension", quoted=True),
         )
@@ -147,10 +154,10 @@ def _first_match_select(table: exp.Table, dimension: Dimension, rules: list[Comp
     )
 
 
-def _each_match_select(table: exp.Table, dimension: Dimension, compiled: CompiledRule) -> exp.Select:
+def _each_match_select(table: exp.Table, dimension: Dimension, compiled: CompiledRule, key: str) -> exp.Select:
     return (
         exp.select(
-            exp.column("customer_no", quoted=True),
+            exp.column(key, quoted=True),
             exp.alias_(exp.Literal.string(compiled.rule.segment_code), "segment_code", quoted=True),
             exp.alias_(exp.Literal.string(dimension.value), "dimension", quoted=True),
         )
@@ -159,10 +166,10 @@ def _each_match_select(table: exp.Table, dimension: Dimension, compiled: Compile
     )
 
 
-def _empty_query() -> exp.Select:
+def _empty_query(key: str) -> exp.Select:
     null_text = exp.cast(exp.null(), exp.DataType.Type.VARCHAR)
     return exp.select(
-        exp.alias_(null_text, "customer_no", quoted=True),
+        exp.alias_(null_text, key, quoted=True),
         exp.alias_(null_text.copy(), "segment_code", quoted=True),
         exp.alias_(null_text.copy(), "dimension", quoted=True),
     ).where(exp.false())
