@@ -1,7 +1,8 @@
 """A segmentation run: `brokerdesk segment`, the nightly job and the "run now" button call segmentation_run.
 
-Steps: read the clients and securities, compute features and memberships in DuckDB over the lake, diff them
-against the previous run, write back the changes, the run's counts and its snapshot, in one transaction.
+Steps: compute features and memberships in DuckDB over the lake (stepping from the previous run's aggregates
+when it can) while the clients are read from the database, diff them against the previous run's snapshot, and
+write back the changes and the run's counts in one transaction, its files complete before the commit.
 Segment-change events are announced after the commit, through the job queue. One run at a time (a lock file);
 a run killed half-way leaves the database as it was, and the next run marks it failed and tidies its files.
 """

@@ -21,7 +21,8 @@ CUSTOMER_SCHEMA = pa.schema([
     ("investor_category", pa.string()),
 ])
 SECURITY_SCHEMA = pa.schema([("market", pa.string()), ("security_code", pa.string()), ("risk_level", pa.string())])
-# Trades over 12 months and the asset base 3 months back: 400 calendar days covers every window with margin.
+# The trading-day list, positions and transfers: 400 calendar days cover every window (12 months of trades,
+# the asset base 3 months back) with margin. Trades and asset snapshots come from the lake's start.
 HISTORY_DAYS = 400
 
 
