@@ -21,7 +21,7 @@ from brokerdesk.analytics.engine.features import FEATURE_COLUMNS
 from brokerdesk.analytics.engine.features.windows import months_back
 from brokerdesk.analytics.engine.rules import SEED_RULE_SET
 from brokerdesk.analytics.engine.segmentation import segment_clients
-from brokerdesk.analytics.engine.tests.lakekit import Dataset, customer, money, write_lake
+from brokerdesk.analytics.engine.tests.lakekit import Dataset, assert_same_feature_rows, customer, money, write_lake
 
 SECURITIES = [
     {"market": "SH", "security_code": "600000", "risk_level": "R2"},
@@ -195,18 +195,11 @@ def plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def assert_same_features(engine_features, pandas_frame: pd.DataFrame) -> None:
+def assert_same_pandas_features(engine_features, pandas_frame: pd.DataFrame) -> None:
     assert tuple(pandas_frame.columns) == FEATURE_COLUMNS
     expected = {row["customer_no"]: row for row in engine_features.to_pylist()}
     actual = {row["customer_no"]: {k: plain(v) for k, v in row.items()} for row in pandas_frame.to_dict("records")}
-    assert actual.keys() == expected.keys()
-    for no, row in expected.items():
-        for column in FEATURE_COLUMNS:
-            got, want = actual[no][column], row[column]
-            if isinstance(want, float) and got is not None:
-                assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-9), (no, column, got, want)
-            else:
-                assert got == want, (no, column, got, want)
+    assert_same_feature_rows(actual, expected)
 
 
 def test_it_transcribes_exactly_the_seed_rule_set() -> None:
@@ -217,7 +210,7 @@ def test_it_transcribes_exactly_the_seed_rule_set() -> None:
 def test_it_gives_the_engines_memberships_on_random_lakes(tmp_path: Path, seed: int) -> None:
     data, as_of = random_dataset(seed)
     engine, memberships, features = engine_and_pandas(tmp_path, data, as_of)
-    assert_same_features(engine.features, features)
+    assert_same_pandas_features(engine.features, features)
     expected = membership_tuples(engine.memberships)
     assert len(expected) > len(data.customers)  # every client opened by T has a tier, a style and a class
     assert membership_tuples(memberships) == expected
@@ -226,7 +219,7 @@ def test_it_gives_the_engines_memberships_on_random_lakes(tmp_path: Path, seed: 
 def test_it_gives_the_engines_memberships_at_every_rule_edge(tmp_path: Path) -> None:
     data, as_of = boundary_dataset()
     engine, memberships, features = engine_and_pandas(tmp_path, data, as_of)
-    assert_same_features(engine.features, features)
+    assert_same_pandas_features(engine.features, features)
     expected = membership_tuples(engine.memberships)
     assert {code for _, code, _ in expected} == {code for _, code, _ in SEED_RULES}
     assert membership_tuples(memberships) == expected
@@ -242,6 +235,6 @@ def test_it_gives_the_engines_memberships_at_every_rule_edge(tmp_path: Path) -> 
 def test_it_handles_an_empty_lake(tmp_path: Path) -> None:
     data = Dataset(customers=[customer("new", date(2026, 3, 31)), customer("later", date(2026, 4, 1))])
     engine, memberships, features = engine_and_pandas(tmp_path, data, date(2026, 3, 31))
-    assert_same_features(engine.features, features)
+    assert_same_pandas_features(engine.features, features)
     assert membership_tuples(memberships) == membership_tuples(engine.memberships)
     assert list(memberships.columns) == ["customer_no", "segment_code", "dimension"]

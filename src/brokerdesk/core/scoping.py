@@ -7,7 +7,21 @@ view is masked). Branch-scoped staff see only the rows of their own branch.
 
 from django.db.models import QuerySet
 
+from brokerdesk.core.errors import NotFound
+
 ALL_BRANCHES = "all"
+
+
+def database_id(value) -> int:
+    """A primary key from a URL or a request, or NotFound: text, zero, negatives and numbers no database column
+    holds (SQLite fails on them rather than finding nothing) name no object."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if not 0 < pk < 2**63:
+        raise NotFound()
+    return pk
 
 
 def visible_branch(actor) -> str | int | None:

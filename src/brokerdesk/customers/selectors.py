@@ -8,7 +8,7 @@ from django.db.models import QuerySet, Subquery
 
 from brokerdesk.core.errors import NotFound
 from brokerdesk.core.rawsql import model_columns, set_prefetched
-from brokerdesk.core.scoping import ALL_BRANCHES, visible_branch, visible_to
+from brokerdesk.core.scoping import ALL_BRANCHES, database_id, visible_branch, visible_to
 from brokerdesk.customers.models import (
     CapitalAccount,
     Customer,
@@ -44,12 +44,7 @@ def _with_latest_assets(customers: QuerySet[Customer]) -> QuerySet[Customer]:
 
 def customer_get_for_actor(actor, customer_id) -> Customer:
     """The customer, or NotFound whether it is missing or outside the actor's scope."""
-    try:
-        pk = int(customer_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if not 0 < pk < 2**63:
-        raise NotFound()
+    pk = database_id(customer_id)
     customer = (
         customers_visible_to(actor)
         .select_related("home_branch", "home_branch__serving_center", "client_manager")

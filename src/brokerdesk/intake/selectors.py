@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
 from brokerdesk.core.errors import NotFound
+from brokerdesk.core.scoping import database_id
 from brokerdesk.intake.models import IntakeBatch
 
 
@@ -12,11 +13,7 @@ def batches_visible_to(actor) -> QuerySet[IntakeBatch]:
 
 
 def batch_get_for_actor(actor, batch_id) -> IntakeBatch:
-    try:
-        pk = int(batch_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    batch = batches_visible_to(actor).filter(pk=pk).first() if 0 < pk < 2**63 else None
+    batch = batches_visible_to(actor).filter(pk=database_id(batch_id)).first()
     if batch is None:
         raise NotFound()
     return batch

@@ -27,7 +27,7 @@ from brokerdesk.analytics.engine.features.state import FeatureState
 from brokerdesk.analytics.engine.rules import CompiledRuleSet, Dimension, Rule, RuleSet, compile_rule_set
 from brokerdesk.analytics.engine.segmentation import SegmentationResult, segment_clients
 from brokerdesk.core.audit import audit_record
-from brokerdesk.core.errors import ApplicationError, PermissionDenied
+from brokerdesk.core.errors import Conflict, PermissionDenied
 from brokerdesk.core.lake import lake_root
 from brokerdesk.core.models import LakePartition
 from brokerdesk.segmentation.choices import RuleSetStatus, RunStatus, RunTrigger
@@ -46,15 +46,13 @@ Progress = Callable[[str], None]
 RUNS_DIR = "segmentation"  # under the lake: run=<id>/members.parquet and features.parquet
 
 
-class SegmentationBusy(ApplicationError):
+class SegmentationBusy(Conflict):
     code = "segmentation_busy"
-    status = 409
     default_message = _("A segmentation run is already in progress.")
 
 
-class NothingToSegment(ApplicationError):
+class NothingToSegment(Conflict):
     code = "nothing_to_segment"
-    status = 409
 
 
 def engine_rule_set(rule_set: RuleSetModel) -> RuleSet:

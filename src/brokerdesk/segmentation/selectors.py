@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 
 from brokerdesk.core.errors import NotFound, PermissionDenied
+from brokerdesk.core.scoping import database_id
 from brokerdesk.customers.models import Customer
 from brokerdesk.customers.selectors import customer_get_for_actor, customers_visible_to
 from brokerdesk.segmentation.choices import RunStatus
@@ -46,21 +47,11 @@ def segment_catalogue(actor) -> list[CatalogueEntry]:
     return entries
 
 
-def _valid_id(value) -> int:
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if not 0 < pk < 2**63:
-        raise NotFound()
-    return pk
-
-
 def segment_get_for_actor(actor, segment_id: int) -> Segment:
     if not _may_view_segments(actor):
         raise NotFound()
     try:
-        return Segment.objects.get(pk=_valid_id(segment_id))
+        return Segment.objects.get(pk=database_id(segment_id))
     except Segment.DoesNotExist:
         raise NotFound() from None
 
@@ -94,7 +85,7 @@ def rule_sets(actor) -> QuerySet[RuleSet]:
 
 def rule_set_get_for_actor(actor, rule_set_id: int) -> RuleSet:
     try:
-        return rule_sets(actor).get(pk=_valid_id(rule_set_id))
+        return rule_sets(actor).get(pk=database_id(rule_set_id))
     except (RuleSet.DoesNotExist, PermissionDenied):
         raise NotFound() from None
 

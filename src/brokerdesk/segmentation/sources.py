@@ -6,21 +6,14 @@ from datetime import date, timedelta
 import pyarrow as pa
 
 from brokerdesk.analytics.engine.features import FeatureSources
+from brokerdesk.analytics.engine.features import sources as engine_sources
 from brokerdesk.core.bulk import read_arrow
 from brokerdesk.core.calendar import is_trading_day
 from brokerdesk.core.lake import current_files
 
-CUSTOMER_SCHEMA = pa.schema([
-    ("customer_id", pa.int64()),
-    ("customer_no", pa.string()),
-    ("kind", pa.string()),
-    ("client_class", pa.string()),
-    ("opened_on", pa.date32()),
-    ("birth_date", pa.date32()),
-    ("status", pa.string()),
-    ("investor_category", pa.string()),
-])
-SECURITY_SCHEMA = pa.schema([("market", pa.string()), ("security_code", pa.string()), ("risk_level", pa.string())])
+# The engine's columns, preceded by the database id that write-back names clients by.
+CUSTOMER_SCHEMA = engine_sources.CUSTOMER_SCHEMA.insert(0, pa.field("customer_id", pa.int64()))
+SECURITY_SCHEMA = engine_sources.SECURITY_SCHEMA
 # The trading-day list, positions and transfers: 400 calendar days cover every window (12 months of trades,
 # the asset base 3 months back) with margin. Trades and asset snapshots come from the lake's start.
 HISTORY_DAYS = 400

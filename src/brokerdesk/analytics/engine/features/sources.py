@@ -37,8 +37,19 @@ FACT_SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
 }
-CUSTOMER_COLUMNS = ("customer_no", "kind", "client_class", "opened_on", "birth_date", "status", "investor_category")
-SECURITY_COLUMNS = ("market", "security_code", "risk_level")
+# The master data the SQL reads, typed (callers may pass more columns; only these are read).
+CUSTOMER_SCHEMA = pa.schema([
+    ("customer_no", pa.string()),
+    ("kind", pa.string()),
+    ("client_class", pa.string()),
+    ("opened_on", pa.date32()),
+    ("birth_date", pa.date32()),
+    ("status", pa.string()),
+    ("investor_category", pa.string()),
+])
+SECURITY_SCHEMA = pa.schema([("market", pa.string()), ("security_code", pa.string()), ("risk_level", pa.string())])
+CUSTOMER_COLUMNS = tuple(CUSTOMER_SCHEMA.names)
+SECURITY_COLUMNS = tuple(SECURITY_SCHEMA.names)
 
 MasterData = pa.Table | str | Path | Sequence[str | Path]
 

@@ -1,6 +1,7 @@
 """Small lakes for tests: rows as plain dicts, written as one Parquet file per entity and date, the way the
 intake publishes them (brokerdesk.analytics.engine.lake.write_file)."""
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -9,22 +10,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from brokerdesk.analytics.engine.features.sources import CUSTOMER_COLUMNS, FACT_SCHEMAS, FeatureSources
+from brokerdesk.analytics.engine.features.catalogue import FEATURE_COLUMNS
+from brokerdesk.analytics.engine.features.sources import CUSTOMER_SCHEMA, FACT_SCHEMAS, SECURITY_SCHEMA, FeatureSources
 from brokerdesk.analytics.engine.lake import write_file
-
-CUSTOMER_SCHEMA = pa.schema(
-    [
-        ("customer_no", pa.string()),
-        ("kind", pa.string()),
-        ("client_class", pa.string()),
-        ("opened_on", pa.date32()),
-        ("birth_date", pa.date32()),
-        ("status", pa.string()),
-        ("investor_category", pa.string()),
-    ]
-)
-SECURITY_SCHEMA = pa.schema([("market", pa.string()), ("security_code", pa.string()), ("risk_level", pa.string())])
-assert tuple(CUSTOMER_SCHEMA.names) == CUSTOMER_COLUMNS
 
 
 def customer(customer_no: str, opened_on: date, **overrides: object) -> dict:
@@ -101,3 +89,15 @@ def write_lake(root: Path, data: Dataset) -> FeatureSources:
         trading_days=data.trading_days,
         **files,
     )
+
+
+def assert_same_feature_rows(actual: dict, expected: dict) -> None:
+    """Two feature tables as {customer_no: row}: equal, floats to 12 significant digits (sums in another order)."""
+    assert actual.keys() == expected.keys()
+    for no, row in expected.items():
+        for column in FEATURE_COLUMNS:
+            got, want = actual[no][column], row[column]
+            if isinstance(want, float) and got is not None:
+                assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-9), (no, column, got, want)
+            else:
+                assert got == want, (no, column, got, want)

@@ -1,6 +1,5 @@
 """The feature SQL agrees with the plain-Python reference on random small lakes."""
 
-import math
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -8,8 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from brokerdesk.analytics.engine.features import FEATURE_COLUMNS, compute_features
-from brokerdesk.analytics.engine.tests.lakekit import Dataset, customer, money, write_lake
+from brokerdesk.analytics.engine.features import compute_features
+from brokerdesk.analytics.engine.tests.lakekit import Dataset, assert_same_feature_rows, customer, money, write_lake
 from brokerdesk.analytics.engine.tests.reference import minus_months, reference_features
 
 # Weekdays over 16 months: long enough for the 12-month windows, month ends and a 3-months-ago base.
@@ -62,17 +61,6 @@ def datasets(draw: st.DrawFn) -> tuple[Dataset, date]:
     return data, as_of
 
 
-def assert_same_features(actual: dict, expected: dict) -> None:
-    assert actual.keys() == expected.keys()
-    for no, row in expected.items():
-        for column in FEATURE_COLUMNS:
-            got, want = actual[no][column], row[column]
-            if isinstance(want, float) and got is not None:
-                assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-9), (no, column, got, want)
-            else:
-                assert got == want, (no, column, got, want)
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets())
 def test_it_matches_the_reference_on_random_lakes(case: tuple[Dataset, date]) -> None:
@@ -80,7 +68,7 @@ def test_it_matches_the_reference_on_random_lakes(case: tuple[Dataset, date]) ->
     with tempfile.TemporaryDirectory() as root:
         table = compute_features(None, sources=write_lake(Path(root), data), as_of=as_of)
     actual = {row["customer_no"]: row for row in table.to_pylist()}
-    assert_same_features(actual, reference_features(data, as_of))
+    assert_same_feature_rows(actual, reference_features(data, as_of))
 
 
 def test_it_reads_only_clients_opened_by_the_as_of_date(tmp_path: Path) -> None:
