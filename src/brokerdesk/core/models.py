@@ -1,5 +1,8 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from brokerdesk.core.choices import CalendarDayKind, CalendarSource
 
 
 class AuditEvent(models.Model):
@@ -71,3 +74,60 @@ class LakePartition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity}/{self.date}@{self.version}"
+
+
+class CalendarYear(models.Model):
+    """A year whose State Council holiday schedule is loaded (DOMAIN.md "Business calendar").
+
+    Seeded from chinese-calendar (which covers years up to 2026 only); administrators add each new year
+    when the State Council publishes it. For a year without a row, core.calendar falls back to
+    Monday-Friday and warns.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=20, choices=CalendarSource.choices,
+                              default=CalendarSource.ADMINISTRATOR)
+    note = models.CharField(_("note"), max_length=200, blank=True,
+                            help_text=_("e.g. the State Council notice the schedule comes from"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """One exception to the Monday-Friday rule in a loaded year: a holiday (on a weekday, or on a weekend
+    that belongs to the holiday), or a make-up working day (调休上班) on a weekend.
+
+    `year` points at CalendarYear.year (the column holds the plain year number), so a year's days belong
+    to it and go with it.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=CalendarDayKind.choices)
+    name = models.CharField(_("name"), max_length=64, blank=True,
+                            help_text=_('the holiday it belongs to, e.g. "Spring Festival" or "春节"'))
+    year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, to_field="year", db_column="year",
+                             related_name="days", verbose_name=_("year"))
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.date is not None and self.year_id is not None and self.date.year != self.year_id:
+            errors["date"] = _("The date is not in %(year)s.") % {"year": self.year_id}
+        if self.date is not None and self.kind == CalendarDayKind.MAKEUP_WORKDAY and self.date.weekday() < 5:
+            errors["kind"] = _("A make-up working day falls on a Saturday or Sunday; weekdays are working days anyway.")
+        if errors:
+            raise ValidationError(errors)
