@@ -129,6 +129,30 @@ def _no_rule_set(ctx):
     return {"rule_set_id": ctx["missing_rule_set_id"]}
 
 
+def _ticket(ctx):
+    return {"ticket_id": ctx["ticket"].pk}
+
+
+def _no_ticket(ctx):
+    return {"ticket_id": ctx["missing_ticket_id"]}
+
+
+def _ticket_note(ctx):
+    return {"ticket_id": ctx["ticket"].pk, "action": "note"}
+
+
+def _no_ticket_note(ctx):
+    return {"ticket_id": ctx["missing_ticket_id"], "action": "note"}
+
+
+def _attachment(ctx):
+    return {"ticket_id": ctx["ticket"].pk, "attachment_id": ctx["attachment"].pk}
+
+
+def _no_attachment(ctx):
+    return {"ticket_id": ctx["missing_ticket_id"], "attachment_id": ctx["attachment"].pk}
+
+
 # A draft's editor as the browser posts it: one valid rule.
 RULES_FORM = {"name": "matrix draft", "note": "", "rule-1-position": "10", "rule-1-dimension": "tag",
               "rule-1-code": "matrix", "rule-1-label_zh": "矩阵", "rule-1-label_en": "", "rule-1-expression": "true",
@@ -204,6 +228,23 @@ COVERAGE: dict[str, Covered] = {
         _submitted, _no_rule_set, (Call("post", {"decision_note": "matrix"}, ok_status=302),), (SESSION,),
         insider="reviewer", outsider="admin",
     ),
+    # Tickets belong to their responsible branch (the client's, or the one HQ dispatched them to).
+    "tickets/<int:ticket_id>/": Covered(
+        _ticket, _no_ticket, (Call("get"),), (SESSION,), ok_marker=lambda ctx: ctx["ticket"].number,
+    ),
+    "tickets/<int:ticket_id>/<slug:action>/": Covered(
+        _ticket_note, _no_ticket_note, (Call("post", {"note": "matrix ticket note"}, ok_status=302),), (SESSION,),
+    ),
+    "tickets/<int:ticket_id>/attachments/<int:attachment_id>/": Covered(
+        _attachment, _no_attachment, (Call("get"),), (SESSION,), ok_marker=lambda ctx: "matrix attachment",
+    ),
+    "api/v1/tickets/<int:ticket_id>": Covered(
+        _ticket, _no_ticket, (Call("get"),), (TOKEN, SESSION), api=True, ok_marker=lambda ctx: ctx["ticket"].number,
+    ),
+    "api/v1/tickets/<int:ticket_id>/notes": Covered(
+        _ticket, _no_ticket, (Call("post", {"note": "matrix ticket note"}, ok_status=201),), (TOKEN, SESSION),
+        api=True, ok_marker=lambda ctx: "matrix ticket note",
+    ),
 }
 
 # Route prefixes whose patterns take parameters but cannot show a branch's object to another branch.
@@ -272,12 +313,15 @@ def test_it_keeps_the_admin_for_administrators(users, org, login):
 
 @pytest.fixture
 def ctx(users, org, customer_a, customer_b):
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
     from brokerdesk.customers.models import Customer
     from brokerdesk.intake.models import BatchStatus, IntakeBatch
     from brokerdesk.segmentation.models import RuleSet, Segment, SegmentMembership, SegmentRun
     from brokerdesk.segmentation.services import ruleset_draft_create, ruleset_submit
+    from brokerdesk.tickets.attachments import attachment_add
+    from brokerdesk.tickets.services import TicketInput, ticket_create
 
     top = Customer.objects.aggregate(top=Max("pk"))["top"] or 0
     batch = IntakeBatch.objects.create(source="/batches/matrix", status=BatchStatus.APPLIED, kind="daily",
@@ -293,7 +337,13 @@ def ctx(users, org, customer_a, customer_b):
     draft = ruleset_draft_create(actor=users["supervisor"], name="matrix draft")
     submitted = ruleset_submit(actor=users["supervisor"],
                                rule_set=ruleset_draft_create(actor=users["supervisor"], name="matrix submitted"))
+    ticket = ticket_create(actor=users["branch_a"], data=TicketInput(
+        kind="complaint", channel="branch", subject="matrix ticket", description="matrix", customer_id=customer_a.pk),
+        accept=True)
+    attachment = attachment_add(actor=users["branch_a"], ticket_id=ticket.pk, upload=SimpleUploadedFile(
+        "matrix.txt", b"matrix attachment", content_type="text/plain"))
     return {"users": users, "org": org, "customer_a": customer_a, "customer_b": customer_b,
+            "ticket": ticket, "missing_ticket_id": ticket.pk + 1000, "attachment": attachment,
             "missing_customer_id": top + 1000, "batch": batch, "missing_batch_id": batch.pk + 1000,
             "segment": segment, "missing_segment_id": Segment.objects.aggregate(top=Max("pk"))["top"] + 1000,
             "draft": draft, "submitted": submitted, "missing_rule_set_id": submitted.pk + 1000}
@@ -301,8 +351,10 @@ def ctx(users, org, customer_a, customer_b):
 
 @pytest.fixture
 def client_for(login, token_client):
+    from brokerdesk.org.tokens import TOKEN_SCOPES
+
     def _client(user, auth):
-        return token_client(user) if auth == TOKEN else login(user)
+        return token_client(user, scopes=list(TOKEN_SCOPES)) if auth == TOKEN else login(user)
 
     return _client
 
@@ -327,6 +379,7 @@ def _traces(ctx) -> dict:
     from brokerdesk.core.models import AuditEvent
     from brokerdesk.customers.models import CustomerNote
     from brokerdesk.segmentation.models import RuleSet, SegmentRule
+    from brokerdesk.tickets.models import TicketEvent
 
     customer = ctx["customer_a"]
     return {
@@ -336,6 +389,8 @@ def _traces(ctx) -> dict:
         ).count(),
         "rule_sets": list(RuleSet.objects.order_by("pk").values_list("pk", "status", "name", "decision_note")),
         "rules": list(SegmentRule.objects.order_by("pk").values_list("pk", "code", "expression")),
+        "ticket_events": list(TicketEvent.objects.order_by("pk").values_list("pk", "action", "note")),
+        "audit_events_on_tickets": AuditEvent.objects.filter(object_type="ticket").count(),
     }
 
 
@@ -384,4 +439,5 @@ def test_it_serves_the_same_call_to_the_objects_own_branch(route, call, auth, ct
         f"{call.method.upper()} {url} as {entry.insider} ({auth}) answered {response.status_code}"
     )
     if entry.ok_marker is not None:
-        assert entry.ok_marker(ctx) in response.content.decode()
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert entry.ok_marker(ctx) in body.decode()

@@ -58,8 +58,10 @@ INSTALLED_APPS = [
     "brokerdesk.core",
     "brokerdesk.org",
     "brokerdesk.customers",
+    "brokerdesk.messaging",
     "brokerdesk.intake",
     "brokerdesk.segmentation",
+    "brokerdesk.tickets",
     "brokerdesk.synth",
 ]
 
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "brokerdesk.core.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "brokerdesk.core.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "brokerdesk.core.middleware.RequestContextMiddleware",
     # AxesMiddleware must be last: it turns lockouts into responses.
@@ -202,6 +205,8 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
     }
+    # Shared by every web process: the public form's rate limit must hold across all of them.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
@@ -210,6 +215,8 @@ else:
         "immediate": False,
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
 if env_bool("BROKERDESK_HUEY_IMMEDIATE", False):
     HUEY["immediate"] = True
 
@@ -234,3 +241,32 @@ SEARCH_PAGE_SIZE_MAX = 100
 # Intake: where staging files and error reports go; the company that core-system centers belong to.
 INTAKE_DIR = Path(os.environ.get("BROKERDESK_INTAKE_DIR", VAR_DIR / "intake")).resolve()
 COMPANY_NAME = os.environ.get("BROKERDESK_COMPANY_NAME", "示范证券股份有限公司")
+
+# --- Mail and links ---------------------------------------------------------------------------------------
+EMAIL_HOST = os.environ.get("BROKERDESK_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("BROKERDESK_SMTP_PORT", 25))
+DEFAULT_FROM_EMAIL = os.environ.get("BROKERDESK_MAIL_FROM", "service@brokerdesk.local")
+# Where links in notifications point (the address staff reach the platform at).
+BROKERDESK_BASE_URL = os.environ.get("BROKERDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Inbound email (messaging/email, docs/email-intake.md) ----------------------------------------------------
+# Messages up to MAIL_MAX_BYTES are parsed and routed; larger ones, up to MAIL_SMTP_MAX_BYTES (the SIZE the
+# listener announces), are stored and quarantined as "oversized"; beyond that the listener answers 552 and the
+# sending server returns the mail to its author.
+MAIL_MAX_BYTES = int(os.environ.get("BROKERDESK_MAIL_MAX_BYTES", 10 * 1024 * 1024))
+MAIL_SMTP_MAX_BYTES = int(os.environ.get("BROKERDESK_MAIL_SMTP_MAX_BYTES", 2 * MAIL_MAX_BYTES))
+MAIL_MAX_PARTS = int(os.environ.get("BROKERDESK_MAIL_MAX_PARTS", 100))
+# The listener accepts mail for these addresses and for any address at these domains; others get 550.
+MAIL_RECIPIENTS = [a.strip().lower() for a in os.environ.get(
+    "BROKERDESK_MAIL_RECIPIENTS", "service@brokerdesk.local").split(",") if a.strip()]
+MAIL_DOMAINS = [d.strip().lower() for d in os.environ.get("BROKERDESK_MAIL_DOMAINS", "").split(",") if d.strip()]
+
+# --- Tickets (DOMAIN.md "Complaints") ------------------------------------------------------------------------
+# Attachments are stored by content hash outside the web root and served only through the ticket's access check.
+ATTACHMENT_DIR = Path(os.environ.get("BROKERDESK_ATTACHMENT_DIR", VAR_DIR / "attachments")).resolve()
+ATTACHMENT_MAX_BYTES = int(os.environ.get("BROKERDESK_ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024))
+# Complaint files are kept at least 3 years after closing; nothing younger is ever purged.
+TICKET_RETENTION_YEARS = max(3, int(os.environ.get("BROKERDESK_TICKET_RETENTION_YEARS", 3)))
+# The public complaint form: submissions per client address per hour, and the least time a person takes to fill it.
+PUBLIC_FORM_LIMIT_PER_HOUR = int(os.environ.get("BROKERDESK_PUBLIC_FORM_LIMIT_PER_HOUR", 5))
+PUBLIC_FORM_MIN_SECONDS = int(os.environ.get("BROKERDESK_PUBLIC_FORM_MIN_SECONDS", 3))

@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 
 from brokerdesk.api import api
 from brokerdesk.core import views as core_views
+from brokerdesk.tickets import views as ticket_views
 
 handler403 = "brokerdesk.core.views.permission_denied"
 handler404 = "brokerdesk.core.views.page_not_found"
@@ -19,6 +20,8 @@ urlpatterns = [
     path("customers/", include("brokerdesk.customers.urls")),
     path("intake/", include("brokerdesk.intake.urls")),
     path("segments/", include("brokerdesk.segmentation.urls")),
+    path("tickets/", include("brokerdesk.tickets.urls")),
+    path("feedback/", ticket_views.public_form, name="public_feedback"),
     path("", include("brokerdesk.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -74,6 +75,9 @@ class Customer(models.Model):
             models.Index(fields=["name"], name="customer_name_idx"),
             models.Index(fields=["id_number"], name="customer_id_number_idx"),
             models.Index(fields=["home_branch", "name"], name="customer_branch_name_idx"),
+            # Inbound email finds the client by sender address, case-insensitively (email__iexact is UPPER() = UPPER()
+            # on PostgreSQL).
+            models.Index(Upper("email"), name="customer_email_upper_idx"),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,28 @@ PERMISSION_MATRIX: dict[str, set[str]] = {
     "segmentation.draft_ruleset": {Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN},
     "segmentation.approve_ruleset": {Role.REVIEWER, Role.COMPLIANCE, Role.ADMIN},
     "segmentation.run_segmentation": {Role.REVIEWER, Role.ADMIN},
+    # Inbound messages (email, later SMS and chat): supervisors look into the quarantine and send a message
+    # through again once the cause is fixed.
+    "messaging.view_inboundmessage": {Role.SUPERVISOR, Role.ADMIN},
+    "messaging.reprocess_inboundmessage": {Role.SUPERVISOR, Role.ADMIN},
+    # Tickets: everyone who works with clients records and sees them (scoped to their branch); HQ dispatches
+    # supervision tickets and resolves complaints; supervisors and compliance escalate and record accountability.
+    "tickets.view_ticket": WORKS_WITH_CLIENTS,
+    "tickets.add_ticket": WORKS_WITH_CLIENTS,
+    "tickets.work_ticket": {Role.AGENT, Role.SUPERVISOR, Role.BRANCH_STAFF, Role.CLIENT_MANAGER, Role.REVIEWER,
+                            Role.COMPLIANCE},
+    "tickets.dispatch_ticket": {Role.AGENT, Role.SUPERVISOR, Role.COMPLIANCE},
+    "tickets.escalate_ticket": {Role.SUPERVISOR, Role.COMPLIANCE, Role.REVIEWER},
+    "tickets.view_ticket_reports": {Role.SUPERVISOR, Role.COMPLIANCE, Role.REVIEWER, Role.BRANCH_STAFF},
+    "tickets.view_ticketcategory": {Role.ADMIN},
+    "tickets.add_ticketcategory": {Role.ADMIN},
+    "tickets.change_ticketcategory": {Role.ADMIN},
+    "tickets.view_slapolicy": {Role.ADMIN},
+    "tickets.add_slapolicy": {Role.ADMIN},
+    "tickets.change_slapolicy": {Role.ADMIN},
+    "tickets.view_majorcomplaintrule": {Role.ADMIN, Role.COMPLIANCE},
+    "tickets.add_majorcomplaintrule": {Role.ADMIN, Role.COMPLIANCE},
+    "tickets.change_majorcomplaintrule": {Role.ADMIN, Role.COMPLIANCE},
     # Django admin: organisation and configuration, administrators only.
     "org.view_company": {Role.ADMIN},
     "org.change_company": {Role.ADMIN},
@@ -43,6 +65,15 @@ PERMISSION_MATRIX: dict[str, set[str]] = {
     "org.view_apitoken": {Role.ADMIN},
     "org.change_apitoken": {Role.ADMIN},
     "auth.view_group": {Role.ADMIN},
+    # The business calendar: administrators load each year's State Council holiday schedule.
+    "core.view_calendaryear": {Role.ADMIN},
+    "core.add_calendaryear": {Role.ADMIN},
+    "core.change_calendaryear": {Role.ADMIN},
+    "core.delete_calendaryear": {Role.ADMIN},
+    "core.view_calendarday": {Role.ADMIN},
+    "core.add_calendarday": {Role.ADMIN},
+    "core.change_calendarday": {Role.ADMIN},
+    "core.delete_calendarday": {Role.ADMIN},
 }
 
 

@@ -17,6 +17,8 @@ TOKEN_SCOPES = {
     "customers:read": "Search clients and read the customer 360 (masked)",
     "customers:write": "Create and change clients",
     "pii:unmask": "Read unmasked personal data (audited)",
+    "tickets:read": "List and read tickets",
+    "tickets:write": "Create tickets (WeChat, web chat and other channels) and add notes",
 }
 DEFAULT_SCOPES = ["customers:read"]
 

@@ -21,6 +21,7 @@ from brokerdesk.intake.services import intake_run
 from brokerdesk.org.choices import DepartmentKind, Role, Scope
 from brokerdesk.org.models import Branch, ContactCenter, Department, Staff
 from brokerdesk.segmentation.run import segmentation_run
+from brokerdesk.synth.demo_tickets import load_demo_tickets
 from brokerdesk.synth.generator import generate
 
 DEMO_PASSWORD = "Demo#2026brokerdesk"  # noqa: S105  (published demo credential, printed by `make run`)
@@ -94,6 +95,8 @@ def load_demo(*, clients: int = 20_000, days: int = 250, seed: int = 20261121,
                      object_id=branch_a.company_id,
                      details={"clients": clients, "days": days, "seed": seed,
                               "batches": [r.batch.pk for r in results]})
+    progress("tickets: a working queue")
+    load_demo_tickets(branch_a, branch_b)
     # Segments at once, rather than at the worker's next nightly poll.
     segmentation_run(actor=None, progress=progress)
     return DemoResult(clients=clients, days=days, branch_a=str(branch_a), branch_b=str(branch_b))
