@@ -129,3 +129,17 @@ def test_it_fires_a_breach_exactly_once_with_two_sweepers_running(users, custome
     assert len(fired) == due
     assert len({f.timer_id for f in fired}) == due
     assert SlaFiring.objects.filter(firing=TimerFiring.BREACH).count() == due
+
+
+@pytest.mark.django_db
+def test_it_sweeps_every_minute_in_the_worker(users, customer_a):
+    from huey.contrib.djhuey import HUEY
+
+    from brokerdesk.tickets.tasks import sla_sweep_periodic
+
+    ticket = _complaint(users["agent"], customer_a)
+    SlaTimer.objects.filter(ticket=ticket).update(due_at=timezone.now() - timedelta(minutes=1),
+                                                  next_fire_at=timezone.now() - timedelta(minutes=1))
+    assert any(task.name.endswith("sla_sweep_periodic") for task in HUEY._registry.periodic_tasks)
+    assert sla_sweep_periodic.call_local() == 2  # first response and resolution
+    assert sla_sweep_periodic.call_local() == 0
