@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TicketKind(models.TextChoices):
@@ -38,11 +39,37 @@ class TicketStatus(models.TextChoices):
     RESOLUTION_PROPOSED = "resolution_proposed", _("Resolution proposed")
     RESOLVED = "resolved", _("Resolved")
     SATISFACTION_CALLBACK = "satisfaction_callback", _("Satisfaction callback")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("ticket", "Closed")
 
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.DISPATCHED, TicketStatus.IN_PROGRESS,
                  TicketStatus.RESOLUTION_PROPOSED)
+
+
+class TicketAction(models.TextChoices):
+    """What a step in a ticket's history did (TicketEvent.action): the workflow's actions and the system's."""
+
+    CREATE = "create", _("Recorded")
+    ACCEPT = "accept", _("Taken (first-contact owner)")
+    START = "start", _("Work started")
+    DISPATCH = "dispatch", _("Supervision ticket dispatched")
+    REPLY = "reply", _("Branch replied")
+    PROPOSE = "propose", _("Resolution proposed")
+    RETURN = "return", _("Returned for rework")
+    RESOLVE = "resolve", _("Resolved")
+    CALLBACK = "callback", _("Satisfaction callback begun")
+    RECORD_SATISFACTION = "record_satisfaction", _("Satisfaction recorded")
+    CLOSE = "close", _("Closed")
+    REOPEN = "reopen", _("Reopened")
+    ESCALATE = "escalate", _("Escalated as major")
+    HANDOVER = "handover", _("Handed over")
+    PAUSE = "pause", _("Waiting on the client")
+    RESUME = "resume", _("Client answered")
+    NOTE = "note", _("Note")
+    ATTACH = "attach", _("Attachment added")
+    RECORD_ACCOUNTABILITY = "record_accountability", _("Accountability recorded")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACH = "sla_breach", _("SLA breached")
 
 
 class Priority(models.TextChoices):

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from brokerdesk.customers.models import Customer
 from brokerdesk.org.models import Branch, Department
@@ -21,6 +22,7 @@ from brokerdesk.tickets.choices import (
     ResolutionMode,
     Satisfaction,
     SupervisionStatus,
+    TicketAction,
     TicketChannel,
     TicketKind,
     TicketStatus,
@@ -59,7 +61,7 @@ class TicketCategory(models.Model):
 
 
 class Ticket(models.Model):
-    number = models.CharField(_("number"), max_length=24, unique=True, null=True, blank=True)
+    number = models.CharField(pgettext_lazy("ticket", "number"), max_length=24, unique=True, null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=TicketKind.choices)
     category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="tickets", verbose_name=_("category"))
@@ -153,9 +155,9 @@ class TicketEvent(models.Model):
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(STAFF, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                               verbose_name=_("by"))
-    action = models.CharField(_("action"), max_length=40)
-    from_status = models.CharField(max_length=24, blank=True)
-    to_status = models.CharField(max_length=24, blank=True)
+    action = models.CharField(_("action"), max_length=40, choices=TicketAction.choices)
+    from_status = models.CharField(max_length=24, blank=True, choices=TicketStatus.choices)
+    to_status = models.CharField(max_length=24, blank=True, choices=TicketStatus.choices)
     note = models.TextField(_("note"), blank=True)
     details = models.JSONField(default=dict, blank=True)
 

@@ -28,6 +28,7 @@ from brokerdesk.tickets.choices import (
     RegulatorSource,
     Satisfaction,
     SupervisionStatus,
+    TicketAction,
     TicketChannel,
     TicketKind,
     TicketStatus,
@@ -237,8 +238,8 @@ def _move(ticket: Ticket, actor, action: str, now: datetime, *, note: str = "", 
     try:
         new = next_status(action, ticket.status, kind=ticket.kind, returned_to_branch=returned_to_branch)
     except TransitionNotAllowed:
-        raise Conflict(_("This ticket is %(status)s: it cannot be %(action)s now.")
-                       % {"status": TicketStatus(ticket.status).label, "action": _(action)}) from None
+        raise Conflict(_("The ticket is %(status)s: “%(action)s” is not possible now.")
+                       % {"status": TicketStatus(ticket.status).label, "action": TicketAction(action).label}) from None
     old = ticket.status
     moved = Ticket.objects.filter(pk=ticket.pk, status=old).update(status=new, updated_at=now, **changes)
     if not moved:
