@@ -9,13 +9,13 @@ rows whose next firing time is indexed, so a sweep finds what is due without sca
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from brokerdesk.customers.models import Customer
 from brokerdesk.org.models import Branch, Department
 from brokerdesk.tickets.choices import (
+    OPEN_STATUSES,
     MajorRuleKind,
     Priority,
     RegulatorSource,
@@ -127,7 +127,15 @@ class Ticket(models.Model):
             ("view_ticket_reports", "Can view complaint reports"),
         ]
         indexes = [
-            # The queue: a branch's (or everybody's) open tickets, most urgent first.
+            # The queue, most urgent first: open tickets (the default view) read in order from partial indexes,
+            # a LIMIT stops the scan at one page; "all" and single-status views have theirs. With status IN (…)
+            # PostgreSQL cannot read (status, resolution_due, id) in due order, hence the partial ones.
+            models.Index(fields=["resolution_due", "id"], condition=Q(status__in=OPEN_STATUSES),
+                         name="ticket_queue_open"),
+            models.Index(fields=["branch", "resolution_due", "id"], condition=Q(status__in=OPEN_STATUSES),
+                         name="ticket_queue_open_branch"),
+            models.Index(fields=["resolution_due", "id"], name="ticket_due"),
+            models.Index(fields=["branch", "resolution_due", "id"], name="ticket_branch_due"),
             models.Index(fields=["branch", "status", "resolution_due", "id"], name="ticket_queue_branch"),
             models.Index(fields=["status", "resolution_due", "id"], name="ticket_queue_all"),
             models.Index(fields=["owner", "status"], name="ticket_owner_status"),

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from brokerdesk.core.audit import audit_record
+from brokerdesk.core.audit import AuditEntry, audit_record_many
 from brokerdesk.core.business_time import BusinessClock, ServiceHours
 from brokerdesk.core.calendar import is_covered, is_working_day
 from brokerdesk.tickets.choices import ResolutionMode, TimerFiring, TimerKind, TimerState
@@ -186,46 +186,56 @@ def _sweep_batch(now: datetime, batch: int) -> list[Fired]:
         due = list(SlaTimer.objects.select_for_update(skip_locked=True)
                    .filter(next_fire_at__lte=now, state=TimerState.RUNNING)
                    .order_by("next_fire_at").values("id", "ticket_id", "kind", "next_fire_at", "due_at")[:batch])
-        fired = []
-        for row in due:
-            breach = row["due_at"] <= now
-            changes = ({"state": TimerState.BREACHED, "breached_at": now, "next_fire_at": None} if breach
-                       else {"warned_at": now, "next_fire_at": row["due_at"]})
-            won = SlaTimer.objects.filter(pk=row["id"], state=TimerState.RUNNING,
-                                          next_fire_at=row["next_fire_at"]).update(**changes)
-            if won:
-                fired.append(Fired(row["id"], row["ticket_id"], row["kind"],
-                                   TimerFiring.BREACH if breach else TimerFiring.WARNING))
-        if not fired:
+        if not due:
             return []
+        breaches = [row["id"] for row in due if row["due_at"] <= now]
+        warnings = [row["id"] for row in due if row["due_at"] > now]
+        # The rows are locked for this transaction; the state and next_fire_at conditions still make each
+        # update a compare-and-set, for a database that ignores the lock (SQLite serialises writers instead).
+        claimed = set()
+        for ids, changes in ((breaches, {"state": TimerState.BREACHED, "breached_at": now, "next_fire_at": None}),
+                             (warnings, {"warned_at": now, "next_fire_at": F("due_at")})):
+            if ids:
+                live = SlaTimer.objects.filter(pk__in=ids, state=TimerState.RUNNING, next_fire_at__lte=now)
+                claimed.update(live.values_list("pk", flat=True))
+                live.update(**changes)
+        fired = [Fired(row["id"], row["ticket_id"], row["kind"],
+                       TimerFiring.BREACH if row["due_at"] <= now else TimerFiring.WARNING)
+                 for row in due if row["id"] in claimed]
         SlaFiring.objects.bulk_create(SlaFiring(timer_id=f.timer_id, firing=f.firing, fired_at=now) for f in fired)
         TicketEvent.objects.bulk_create(
             TicketEvent(ticket_id=f.ticket_id, at=now, action=f"sla_{f.firing}", details={"clock": f.kind})
             for f in fired)
-        for f in fired:
-            audit_record(actor=None, action=f"tickets.sla_{f.firing}", object_type="ticket", object_id=f.ticket_id,
-                         details={"clock": f.kind, "timer": f.timer_id})
+        audit_record_many([AuditEntry(actor=None, action=f"tickets.sla_{f.firing}", object_type="ticket",
+                                      object_id=f.ticket_id, details={"clock": f.kind, "timer": f.timer_id})
+                           for f in fired])
         _announce(fired)
     return fired
 
 
 def _announce(fired: list[Fired]) -> None:
-    """Tell each ticket's owner (and for breaches the supervisors of the owner's center)."""
-    from brokerdesk.org.notifications import notify
+    """Tell each ticket's owner (and for breaches the supervisors of the owner's center), in one insert."""
+    from brokerdesk.org.notifications import Message, notify_many
     from brokerdesk.tickets.selectors import supervisors_for
 
-    tickets = Ticket.objects.in_bulk({f.ticket_id for f in fired})
+    tickets = Ticket.objects.select_related("owner").in_bulk({f.ticket_id for f in fired})
+    supervisors: dict[int | None, list] = {}
+    messages = []
     for f in fired:
         ticket = tickets[f.ticket_id]
         label = TimerKind(f.kind).label
         if f.firing == TimerFiring.BREACH:
             title = _("SLA breached: %(clock)s of %(ticket)s") % {"clock": label, "ticket": ticket}
-            recipients = [ticket.owner, *supervisors_for(ticket)]
+            center = ticket.owner.center_id if ticket.owner else None
+            if center not in supervisors:
+                supervisors[center] = supervisors_for(ticket)
+            recipients = [ticket.owner, *supervisors[center]]
         else:
             title = _("SLA warning: %(clock)s of %(ticket)s is due soon") % {"clock": label, "ticket": ticket}
             recipients = [ticket.owner]
-        notify([r for r in recipients if r is not None], kind=f"sla_{f.firing}", title=title,
-               body=ticket.subject, url=f"/tickets/{ticket.pk}/")
+        messages.append(Message(recipients=[r for r in recipients if r is not None], kind=f"sla_{f.firing}",
+                                title=title, body=ticket.subject, url=f"/tickets/{ticket.pk}/"))
+    notify_many(messages)
 
 
 def overdue_filter(now: datetime) -> Q:
