@@ -67,7 +67,10 @@ def _load_text(load: dict) -> str:
 
 def render(results: list[dict], baseline: dict | None, synth: dict | None = None,
            intakes: list[dict] | None = None, segmentations: list[dict] | None = None,
-           carried_screen_pop: list[str] | None = None) -> str:
+           carried_screen_pop: list[str] | None = None, tickets: list[dict] | None = None,
+           previous: list[str] | None = None) -> str:
+    """The report. previous: the lines of the report this one replaces; its sections that this run did not
+    measure (no result file) are carried over unchanged, marked as such."""
     m = machine()
     done = [r for r in results if not r.get("skipped")]
     skipped = [r for r in results if r.get("skipped")]
@@ -110,14 +113,19 @@ def render(results: list[dict], baseline: dict | None, synth: dict | None = None
         lines += ["", "> The load average shows other work (other test and benchmark runs) sharing this machine's "
                   f"{m['cores']} cores during the measurements: every figure below is slower and noisier than on an "
                   "idle machine, the tails most of all. Run `make bench` on a quiet machine for reference figures."]
+    previous = previous or []
     if results:
         lines += _screen_pop(done, skipped, baseline)
+    elif previous and _sections(previous, "## screen_pop"):
+        lines += _carried(_sections(previous, "## screen_pop")[0], _previous_machine(previous))
     elif carried_screen_pop:
-        lines += ["", *carried_screen_pop[:1], "",
-                  f"{CARRIED_NOTE} carried over unchanged from the previous docs/benchmarks.md (the machine and "
-                  "commit it names are that run's).", *carried_screen_pop[1:]]
-    lines += _synth_and_intake(synth, intakes)
-    lines += _segmentation(segmentations or [])
+        lines += _carried(carried_screen_pop)
+    lines += _with_carried(_synth_and_intake(synth, None), previous, "## synth:")
+    lines += _with_carried(_synth_and_intake(None, intakes), previous, "## intake on ")
+    lines += _with_carried(_segmentation(segmentations or []), previous, "## segmentation on ")
+    lines += _with_carried(_tickets(tickets or []), previous, "## tickets on ")
+    if lines[-1].strip():
+        lines.append("")
     lines += _reproduce()
     return "\n".join(lines) + "\n"
 
@@ -384,6 +392,155 @@ def _segmentation(results: list[dict]) -> list[str]:
     return lines
 
 
+def _carried(section: list[str], machine: str = "") -> list[str]:
+    """A section of the previous report, marked as not measured in this run. A section carried before keeps its
+    note (which names the machine that measured it); a newly carried one is noted with the previous report's
+    machine, since the Machine table above describes this run's."""
+    body = list(section[1:])
+    while body and not body[0].strip():
+        body.pop(0)
+    if body and body[0].startswith(CARRIED_NOTE):
+        return ["", section[0], "", *body]
+    measured_on = f", measured on {machine}" if machine else ""
+    return ["", section[0], "", f"{CARRIED_NOTE} carried over unchanged from the previous docs/benchmarks.md"
+            f"{measured_on} (the machine and commit it names are that run's).", "", *body]
+
+
+def _previous_machine(previous: list[str]) -> str:
+    """The CPU and cores the previous report's Machine table names."""
+    rows = {}
+    for line in previous:
+        if line.startswith("| ") and line.count("|") == 3:
+            key, value = (cell.strip() for cell in line.strip("|").split("|"))
+            rows.setdefault(key, value)
+    if "CPU" not in rows:
+        return ""
+    return f"{rows['CPU']}, {rows.get('cores', '?')} cores"
+
+
+def _section_key(heading: str) -> str:
+    """What identifies a section across runs: its heading up to the colon ("## intake on SQLite")."""
+    return heading.split(":", 1)[0].strip()
+
+
+def _with_carried(new: list[str], previous: list[str], prefix: str) -> list[str]:
+    """The new sections of a kind, plus the previous report's sections of that kind this run did not write."""
+    written = {_section_key(line) for line in new if line.startswith("## ")}
+    lines = list(new)
+    for section in _sections(previous, prefix):
+        if _section_key(section[0]) not in written:
+            lines += _carried(section, _previous_machine(previous))
+    return lines
+
+
+def _sections(lines: list[str], prefix: str) -> list[list[str]]:
+    """Every section of lines whose heading starts with prefix, without trailing blank lines and carry notes."""
+    found = []
+    for start, line in enumerate(lines):
+        if not line.startswith(prefix):
+            continue
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        while end > start and not lines[end - 1].strip():
+            end -= 1
+        found.append(lines[start:end])
+    return found
+
+
+def _on_machine(m: dict) -> str:
+    return f" on {m['cpu']}, {m['cores']} cores" if m.get("cpu") else ""
+
+
+def _tickets(results: list[dict]) -> list[str]:
+    """bench/tickets: the queue page over a million tickets, and the SLA sweep."""
+    lines = []
+    labels = {"hq_agent": "HQ agent (all branches)", "branch_staff": "branch staff (biggest branch)"}
+    for r in results:
+        if r.get("skipped"):
+            lines += ["", f"## tickets on {r['db']}: the queue and the SLA sweep", "", f"Skipped: {r['skipped']}.", ""]
+            continue
+        d, q, sweep, targets = r["data"], r["queue"], r["sweep"], r["targets"]
+        big = d["big_branch"]
+        lines += [
+            "",
+            f"## tickets on {r['db']}: the queue with {d['tickets']:,} tickets, the SLA sweep over "
+            f"{d['running_timers']:,} running clocks",
+            "",
+            f"`python -m bench.tickets --db {r['db'].lower()}`; measured {r['measured_at'][:16].replace('T', ' ')} at "
+            f"commit {r['commit']}{_on_machine(r.get('machine') or {})}; load average {r['loadavg']['before'][0]} → "
+            f"{r['loadavg']['after'][0]}. "
+            f"{d['tickets']:,} tickets over 24 months ({d['open_tickets']:,} open), {d['branches']} branches "
+            f"(skewed: the biggest holds {big['tickets']:,}, {big['open']:,} open), {d['customers']:,} clients, "
+            f"{d['staff']:,} staff; {d['running_timers']:,} running SLA clocks firing over the next 30 days and "
+            f"{d['stopped_timers']:,} stopped ones; database {_size(d.get('database_bytes'))}, tickets table "
+            f"{_size(d.get('ticket_table_bytes'))} with {_size(d.get('ticket_index_bytes'))} of indexes. Load: "
+            f"{_load_text(r['load'])}. **Targets: queue p95 ≤ {targets['queue_p95_ms']:g} ms, sweep ≤ "
+            f"{targets['sweep_ms']:g} ms.**",
+            "",
+        ]
+        cores = (r.get("machine") or {}).get("cores") or os.cpu_count() or 1
+        if max(v[0] for v in r["loadavg"].values()) > cores:
+            lines += [f"> The load average shows other work sharing this machine's {cores} cores during the "
+                      "measurements: these figures are slower and noisier than on an idle machine, the tails most "
+                      "of all.", ""]
+        lines += [
+            "### The queue page",
+            "",
+            f"`GET /tickets/` end to end through `django.test.Client` (session, user, permission, the supervision "
+            f"box, the queue query, the template), plus the end-of-request connection housekeeping a server does; "
+            f"{q['warmup']} warm-up requests, then {q['requests']} per row, all rows interleaved. *open* is the "
+            f"default filter; *number* searches `{q['number']}`, an open ticket of the biggest branch.",
+            "",
+            "| user | variant | query string | p50 ms | p95 ms | p99 ms | max ms | p95 ≤ target | queries/request |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for label, by_variant in q["latency"].items():
+            for name, s in by_variant.items():
+                params = "&".join(f"{k}={v}" for k, v in q["variants"][name].items()) or "–"
+                lines.append(
+                    f"| {labels.get(label, label)} | {name} | `{params}` | {s['p50_ms']:.1f} | {s['p95_ms']:.1f} | "
+                    f"{s['p99_ms']:.1f} | {s['max_ms']:.1f} | {_met(s['p95_ms'], targets['queue_p95_ms'])} | "
+                    f"{q['queries_per_request'][label][name]} |")
+        lines += ["", "### The queue query's plans", "",
+                  "`EXPLAIN (ANALYZE, BUFFERS)` of the queue's own query (the page of tickets), once, after the "
+                  "timed runs." if r["db"] == "PostgreSQL" else "`EXPLAIN QUERY PLAN` of the queue's own query.", ""]
+        if r["db"] == "PostgreSQL":
+            lines += ["| user | variant | scans | sort | execution ms |", "|---|---|---|---|---|"]
+            for label, by_variant in q["plans"].items():
+                for name, p in by_variant.items():
+                    summary = p["summary"]
+                    lines.append(f"| {labels.get(label, label)} | {name} | {'; '.join(summary.get('scans', []))} | "
+                                 f"{summary.get('sort', '–')} | {summary.get('execution_ms', '–')} |")
+            lines.append("")
+        agent = q["plans"].get("hq_agent", {})
+        for name in ("open", "all"):
+            if name in agent:
+                lines += [f"HQ agent, *{name}*:", "", "```", agent[name]["plan"], "```", ""]
+        idle, firing = sweep["nothing_due"], sweep["firing"]
+        lines += [
+            "### The SLA sweep",
+            "",
+            f"`sla_sweep(now=…)` in-process. *Nothing due*: {idle['n']} sweeps over the running clocks with none "
+            f"due (the cost of every tick). *Firing*: {firing['runs']} sweeps each finding {firing['due']} clocks "
+            "due (half warnings, half breaches) inserted just before it and removed after it; each firing writes "
+            "the firing row, a ticket event, an audit record and notifications.",
+            "",
+            "| sweep | runs | p50 / median ms | p95 / max ms | queries | ≤ target |",
+            "|---|---|---|---|---|---|",
+            f"| nothing due | {idle['n']} | {idle['p50_ms']:.2f} | {idle['p95_ms']:.2f} | {idle['queries']} | "
+            f"{_met(idle['p95_ms'], targets['sweep_ms'])} |",
+            f"| firing {firing['due']} | {firing['runs']} | {firing['median_ms']:.1f} | {firing['max_ms']:.1f} | "
+            f"{firing['queries']:,} | {_met(firing['median_ms'], targets['sweep_ms'])} |",
+            "",
+        ]
+        if firing.get("query_shapes"):
+            lines += ["The firing sweep's SQL by statement (the most frequent first): "
+                      + "; ".join(f"{s['count']}× `{s['sql'][:60]}…`" for s in firing["query_shapes"][:6]) + ".",
+                      ""]
+        if idle.get("plan"):
+            lines += ["The sweep's claim query with nothing due:", "", "```", idle["plan"], "```", ""]
+    return lines
+
+
 def _reproduce() -> list[str]:
     return [
         "## How to reproduce",
@@ -395,12 +552,17 @@ def _reproduce() -> list[str]:
         ".venv/bin/python -m bench.synth --out var/bench/synth3m --keep   # the synthetic brokerage",
         ".venv/bin/python -m bench.intake --db postgresql --batches var/bench/synth3m",
         ".venv/bin/python -m bench.segmentation --db postgresql   # after bench.intake on that database",
+        ".venv/bin/python -m bench.tickets --db postgresql   # 1M tickets; --reuse keeps a loaded database",
         "```",
         "",
         "- PostgreSQL: `BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/brokerdesk_bench`); "
         "the database is dropped and created by the benchmark, then migrated. Unreachable PostgreSQL is skipped "
         "unless `REQUIRE_POSTGRES=1`.",
         "- SQLite: `var/bench/screen_pop.sqlite3` (under `BROKERDESK_VAR_DIR`, default `var/bench`).",
+        "- bench/tickets: `BENCH_TICKETS_POSTGRES_URL` (default "
+        "`postgres://postgres@127.0.0.1:5432/bd_bench_tickets`), dropped, created and migrated by each run unless "
+        "`--reuse` finds the same load; SQLite: `var/bench/tickets.sqlite3`.",
+        "- A section with no result file in a run is carried over unchanged from the previous report, marked so.",
         "- A loaded database is reused when it already holds the requested clients (a load record in table "
         "`bench_screen_pop` and `COUNT(*)` agree); `--reload` forces a new load.",
         "- The load generator is installed by `scripts/run-bench` (`apt-get install wrk`) when it can be; without "
@@ -434,7 +596,9 @@ def main() -> int:
     results = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("screen_pop-*.json"))),
                      key=lambda r: order.get(r["db"], 9))
     carried = None if results else _previous_section(args.out, "## screen_pop")
-    if not results and not carried:
+    tickets = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("tickets-*.json"))),
+                     key=lambda r: order.get(r["db"], 9))
+    if not results and not carried and not tickets:
         print(f"no results in {args.results}", file=sys.stderr)
         return 1
     if args.save_baseline:
@@ -453,7 +617,8 @@ def main() -> int:
                      key=lambda r: order.get(r["db"], 9))
     segmentations = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("segmentation-*.json"))),
                            key=lambda r: order.get(r["db"], 9))
-    args.out.write_text(render(results, baseline, synth, intakes, segmentations, carried))
+    previous = args.out.read_text(encoding="utf-8").splitlines() if args.out.exists() else []
+    args.out.write_text(render(results, baseline, synth, intakes, segmentations, carried, tickets, previous))
     print(f"wrote {args.out}")
     return 0
 

@@ -1,0 +1,1 @@
+"""bench/tickets: the ticket queue page with a million tickets, and the SLA sweep over 100k running clocks."""
