@@ -90,9 +90,9 @@ def supervision_queue(actor) -> QuerySet[SupervisionOrder]:
     orders = SupervisionOrder.objects.filter(
         status__in=[SupervisionStatus.OPEN, SupervisionStatus.RETURNED]).select_related("ticket", "target_branch")
     if actor.sees_all_branches:
-        return orders.order_by("reply_by")
+        return orders.order_by("reply_by", "id")
     return orders.filter(Q(target_branch_id=actor.branch_id) | Q(target_department_id=actor.department_id)
-                         if actor.department_id else Q(target_branch_id=actor.branch_id)).order_by("reply_by")
+                         if actor.department_id else Q(target_branch_id=actor.branch_id)).order_by("reply_by", "id")
 
 
 def ticket_history(ticket: Ticket):
