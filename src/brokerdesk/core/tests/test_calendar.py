@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from brokerdesk.core import calendar
 from brokerdesk.core.calendar import is_trading_day, is_working_day, previous_trading_day, trading_days_ending
@@ -207,7 +208,7 @@ def test_it_refuses_a_make_up_working_day_on_a_weekday_in_the_admin(users, login
     form = _year_2027_form(**{"days-2-date": "2027-09-27"})  # a Monday
     response = login(users["admin"]).post("/admin/core/calendaryear/add/", form)
     assert response.status_code == 200  # the form again, with the error
-    assert "Saturday or Sunday" in response.content.decode()
+    assert "调休上班日应为周六或周日" in response.content.decode()  # the admin speaks the product language
     assert not CalendarYear.objects.filter(year=2027).exists()
 
 
@@ -232,7 +233,7 @@ def test_it_keeps_a_day_in_its_own_year():
     from django.core.exceptions import ValidationError
 
     CalendarYear.objects.create(year=2027)
-    with pytest.raises(ValidationError, match="not in 2027"):
+    with translation.override("en"), pytest.raises(ValidationError, match="not in 2027"):
         CalendarDay(date=date(2028, 1, 3), kind=CalendarDayKind.HOLIDAY, year_id=2027).full_clean()
     CalendarDay(date=date(2027, 1, 1), kind=CalendarDayKind.HOLIDAY, year_id=2027).full_clean()
 
