@@ -92,8 +92,10 @@ def postgres_reachable(url: str) -> str | None:
 # --- Probing and resetting (before Django is set up) ------------------------------------------------
 
 
-def probe(target: Target) -> dict | None:
-    """The load record if the database holds a complete load (record present and COUNT(*) agrees), else None."""
+def probe(target: Target, *, meta_table: str = META_TABLE, counted_table: str = CUSTOMER_TABLE,
+          count_key: str = "customers") -> dict | None:
+    """The load record if the database holds a complete load (the record is present and COUNT(*) of counted_table
+    agrees with its count_key), else None. Other benchmarks (bench/tickets) pass their own tables."""
     if target.vendor == "postgresql":
         import psycopg
 
@@ -102,30 +104,26 @@ def probe(target: Target) -> dict | None:
         except psycopg.OperationalError:
             return None  # no such database yet
         with conn:
-            cur = conn.cursor()
-            cur.execute("SELECT to_regclass(%s), to_regclass(%s)", [META_TABLE, CUSTOMER_TABLE])
-            if None in cur.fetchone():
+            if None in conn.execute("SELECT to_regclass(%s), to_regclass(%s)", [meta_table, counted_table]).fetchone():
                 return None
-            cur.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'load'")
-            row = cur.fetchone()
-            cur.execute(f"SELECT count(*) FROM {CUSTOMER_TABLE}")
-            count = cur.fetchone()[0]
+            row = conn.execute(f"SELECT value FROM {meta_table} WHERE key = 'load'").fetchone()
+            count = conn.execute(f"SELECT count(*) FROM {counted_table}").fetchone()[0]
     else:
         if not target.sqlite_path.exists():
             return None
         conn = sqlite3.connect(target.sqlite_path)
         try:
             names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not {META_TABLE, CUSTOMER_TABLE} <= names:
+            if not {meta_table, counted_table} <= names:
                 return None
-            row = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'load'").fetchone()
-            count = conn.execute(f"SELECT count(*) FROM {CUSTOMER_TABLE}").fetchone()[0]
+            row = conn.execute(f"SELECT value FROM {meta_table} WHERE key = 'load'").fetchone()
+            count = conn.execute(f"SELECT count(*) FROM {counted_table}").fetchone()[0]
         finally:
             conn.close()
     if row is None:
         return None
     record = json.loads(row[0])
-    return record if record.get("customers") == count else None
+    return record if record.get(count_key) == count else None
 
 
 def reset(target: Target) -> None:
@@ -253,13 +251,14 @@ def load(target: Target, *, customers: int, processes: int = 2, migrate_seconds:
     return record
 
 
-def write_record(record: dict) -> None:
+def write_record(record: dict, *, meta_table: str = META_TABLE) -> None:
+    """Store the load record (what probe reads back) in the benchmark's own table."""
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key varchar(40) PRIMARY KEY, value text NOT NULL)")
-        cur.execute(f"DELETE FROM {META_TABLE} WHERE key = 'load'")
-        cur.execute(f"INSERT INTO {META_TABLE} (key, value) VALUES ('load', %s)", [json.dumps(record)])
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {meta_table} (key varchar(40) PRIMARY KEY, value text NOT NULL)")
+        cur.execute(f"DELETE FROM {meta_table} WHERE key = 'load'")
+        cur.execute(f"INSERT INTO {meta_table} (key, value) VALUES ('load', %s)", [json.dumps(record)])
 
 
 def _progress(log, done: int, phase_started: float) -> None:

@@ -9,7 +9,6 @@ SQLite: a file under var/bench, executemany in big transactions, indexes dropped
 Table bench_tickets records what was loaded; --reuse keeps a database whose record and COUNT(*) agree.
 """
 
-import json
 import random
 import re
 import sqlite3
@@ -51,34 +50,7 @@ def migrate(target: Target, env: dict) -> float:
 
 def probe(target: Target) -> dict | None:
     """The load record when the database holds a complete load (record present and COUNT(*) agrees)."""
-    if target.vendor == "postgresql":
-        import psycopg
-
-        try:
-            conn = psycopg.connect(target.url, connect_timeout=3)
-        except psycopg.OperationalError:
-            return None
-        with conn:
-            if None in conn.execute("SELECT to_regclass(%s), to_regclass(%s)", [META_TABLE, TICKET_TABLE]).fetchone():
-                return None
-            row = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'load'").fetchone()
-            count = conn.execute(f"SELECT count(*) FROM {TICKET_TABLE}").fetchone()[0]
-    else:
-        if not target.sqlite_path.exists():
-            return None
-        conn = sqlite3.connect(target.sqlite_path)
-        try:
-            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not {META_TABLE, TICKET_TABLE} <= names:
-                return None
-            row = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'load'").fetchone()
-            count = conn.execute(f"SELECT count(*) FROM {TICKET_TABLE}").fetchone()[0]
-        finally:
-            conn.close()
-    if row is None:
-        return None
-    record = json.loads(row[0])
-    return record if record.get("tickets") == count else None
+    return screen_pop_load.probe(target, meta_table=META_TABLE, counted_table=TICKET_TABLE, count_key="tickets")
 
 
 def _users(model, rows: list[dict], group) -> list:
@@ -199,17 +171,8 @@ def load(target: Target, *, tickets: int, timers: int, stopped_timers: int, cust
         "seconds": {"migrate": migrate_seconds, "org": org_seconds, **timings,
                     "total": round(migrate_seconds + time.perf_counter() - started, 1)},
     }
-    write_record(record)
+    screen_pop_load.write_record(record, meta_table=META_TABLE)
     return record
-
-
-def write_record(record: dict) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key varchar(40) PRIMARY KEY, value text NOT NULL)")
-        cur.execute(f"DELETE FROM {META_TABLE} WHERE key = 'load'")
-        cur.execute(f"INSERT INTO {META_TABLE} (key, value) VALUES ('load', %s)", [json.dumps(record)])
 
 
 def _progress(log, done: int, phase_started: float) -> None:

@@ -1,4 +1,8 @@
-"""Reads. Every list starts from customers_visible_to(actor); every fetch is scoped the same way."""
+"""Reads. Every list starts from customers_visible_to(actor); every fetch is scoped the same way.
+
+The exception is matching what arrives on a channel (an email's sender, a web form's phone) to a client: the
+system does that for everyone, and staff then see the result through their own scope.
+"""
 
 from dataclasses import dataclass
 from functools import cache
@@ -9,6 +13,7 @@ from django.db.models import QuerySet, Subquery
 from brokerdesk.core.errors import NotFound
 from brokerdesk.core.rawsql import model_columns, set_prefetched
 from brokerdesk.core.scoping import ALL_BRANCHES, database_id, visible_branch, visible_to
+from brokerdesk.customers.identity import InvalidValue, normalize_phone
 from brokerdesk.customers.models import (
     CapitalAccount,
     Customer,
@@ -278,3 +283,28 @@ def _with_security_names(rows: list[dict]) -> list[dict]:
         for s in Security.objects.filter(security_code__in={code for _, code in wanted})
     }
     return [{**r, "security_name": names.get((r["market"], r["security_code"]), r["security_code"])} for r in rows]
+
+
+# --- Matching contact details that arrive on a channel ------------------------------------------------------
+
+
+def customer_ids_with_email(email: str, *, limit: int = 20) -> list[int]:
+    """Up to `limit` clients whose email is this address, compared case-insensitively (customer_email_upper_idx)."""
+    email = (email or "").strip()
+    if not email:
+        return []
+    return list(Customer.objects.filter(email__iexact=email).values_list("pk", flat=True)[:limit])
+
+
+def customer_identified_by(*, phone: str = "", email: str = "") -> Customer | None:
+    """The one client with this email or else this phone, or None when there is none or more than one (a shared
+    family phone must not link a complaint to the wrong person)."""
+    ids = customer_ids_with_email(email, limit=2)
+    if len(ids) != 1 and phone:
+        try:
+            number = normalize_phone(phone)
+        except InvalidValue:
+            number = ""
+        ids = list(CustomerPhone.objects.filter(number=number).values_list("customer_id", flat=True)
+                   .distinct()[:2]) if number else []
+    return Customer.objects.filter(pk=ids[0]).select_related("home_branch").first() if len(ids) == 1 else None

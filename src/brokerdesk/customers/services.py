@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brokerdesk.core.audit import audit_record
-from brokerdesk.core.errors import FieldErrors, PermissionDenied
+from brokerdesk.core.errors import FieldErrors
+from brokerdesk.core.permissions import require_permission
 from brokerdesk.customers.choices import (
     ClientClass,
     CustomerKind,
@@ -59,12 +60,6 @@ class CustomerInput:
     is_lowest_category: bool = False
     capital_accounts: list[str] = field(default_factory=list)
     shareholder_accounts: list[ShareholderAccountInput] = field(default_factory=list)
-
-
-def _require_perm(actor, perm: str, action: str) -> None:
-    if not actor.has_perm(perm):
-        audit_record(actor=actor, action="access.denied", details={"permission": perm, "attempted": action})
-        raise PermissionDenied()
 
 
 def _check_choice(errors: FieldErrors, name: str, value: str, choices, *, blank_ok: bool = False) -> None:
@@ -135,7 +130,7 @@ def _validate(data: CustomerInput, errors: FieldErrors) -> dict:
 
 
 def customer_create(*, actor, data: CustomerInput) -> Customer:
-    _require_perm(actor, "customers.add_customer", "customer.create")
+    require_permission(actor, "customers.add_customer", "customer.create")
     errors = FieldErrors()
     clean = _validate(data, errors)
     if clean.get("branch") and not actor.sees_all_branches and actor.branch_id != clean["branch"].pk:
@@ -185,7 +180,7 @@ def customer_create(*, actor, data: CustomerInput) -> Customer:
 
 def customer_note_add(*, actor, customer_id, body: str) -> CustomerNote:
     customer = customer_get_for_actor(actor, customer_id)
-    _require_perm(actor, "customers.add_customernote", "customer.note_add")
+    require_permission(actor, "customers.add_customernote", "customer.note_add")
     errors = FieldErrors()
     text = (body or "").strip()
     if not text:
@@ -205,7 +200,7 @@ def customer_note_add(*, actor, customer_id, body: str) -> CustomerNote:
 def customer_unmask(*, actor, customer_id, reason: str = ""):
     """Full personal data for one customer, for roles that need it; every such read is audited."""
     customer = customer_get_for_actor(actor, customer_id)
-    _require_perm(actor, "customers.unmask_customer", "customer.unmask")
+    require_permission(actor, "customers.unmask_customer", "customer.unmask")
     audit_record(
         actor=actor, action="pii.unmask", object_type="customer", object_id=customer.pk,
         details={"fields": ["id_number", "phones", "email", "address", "birth_date", "accounts"],

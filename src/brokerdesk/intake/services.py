@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from brokerdesk.analytics.engine.lake import FACT_ENTITIES
 from brokerdesk.core.audit import audit_record
-from brokerdesk.core.errors import PermissionDenied
 from brokerdesk.core.lake import remove_unpublished
+from brokerdesk.core.permissions import require_permission
 from brokerdesk.intake.apply import ApplyContext, apply_batch
 from brokerdesk.intake.contract import BACKFILL, MANIFEST
 from brokerdesk.intake.models import BatchStatus, IntakeBatch
@@ -127,9 +127,7 @@ def _finish(batch: IntakeBatch, status: str, started: float, **fields) -> None:
 
 def intake_run(*, actor, path: Path, progress: Progress = lambda m: None) -> list[RunResult]:
     """Load one batch folder or a folder of batches in order; stops at the first batch that fails."""
-    if actor is not None and not actor.has_perm("intake.run_intake"):
-        audit_record(actor=actor, action="access.denied", details={"attempted": "intake.run"})
-        raise PermissionDenied()
+    require_permission(actor, "intake.run_intake", "intake.run", system_allowed=True)
     results = []
     with _intake_lock():
         _recover(progress)

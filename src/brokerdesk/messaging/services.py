@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brokerdesk.core.audit import audit_record
-from brokerdesk.core.errors import Conflict, PermissionDenied
-from brokerdesk.customers.models import Customer
+from brokerdesk.core.errors import Conflict
+from brokerdesk.core.permissions import require_permission
+from brokerdesk.customers.selectors import customer_ids_with_email
 from brokerdesk.messaging.choices import Channel, CustomerMatch, InboundStatus
 from brokerdesk.messaging.email.parse import ParsedEmail, Quarantine, clean_text, parse_email
 from brokerdesk.messaging.models import InboundMessage
@@ -38,12 +39,6 @@ PROCESSABLE = {InboundStatus.RECEIVED, InboundStatus.QUARANTINED}
 PROCESSED_FIELDS = ["message_id", "from_address", "from_name", "subject", "body_text", "attachments", "status",
                     "quarantine_code", "quarantine_message", "note", "attempts", "processed_at", "customer",
                     "customer_match", "routed_to_type", "routed_to_id"]
-
-
-def _require(actor, permission: str, attempted: str) -> None:
-    if actor is None or not actor.has_perm(permission):
-        audit_record(actor=actor, action="access.denied", details={"attempted": attempted})
-        raise PermissionDenied()
 
 
 def _peer_ip(peer) -> str | None:
@@ -90,7 +85,7 @@ def inbound_message_process(*, message: InboundMessage) -> InboundMessage:
 def inbound_message_reprocess(*, actor, message: InboundMessage) -> InboundMessage:
     """A supervisor sends a quarantined (or still unrouted) message through again, e.g. after the handler was
     fixed. A duplicate is routed this time: the supervisor has looked at it."""
-    _require(actor, "messaging.reprocess_inboundmessage", "messaging.inbound_message_reprocess")
+    require_permission(actor, "messaging.reprocess_inboundmessage", "messaging.inbound_message_reprocess")
     if message.status not in PROCESSABLE:
         raise Conflict(_("This message was already routed to %(target)s; processing it again would do it twice.")
                        % {"target": message.routed_to})
@@ -160,7 +155,7 @@ def _apply_parsed(message: InboundMessage, parsed: ParsedEmail) -> None:
         _add_note(message, item)
     # Exactly one client with this address (case-insensitive) is linked; several is no link, only a note.
     # The From address is what the sender claims: a hint for staff, never proof of identity.
-    matches = list(Customer.objects.filter(email__iexact=parsed.from_address).values_list("pk", flat=True)[:20])
+    matches = customer_ids_with_email(parsed.from_address, limit=20)
     message.customer_id = matches[0] if len(matches) == 1 else None
     message.customer_match = {0: CustomerMatch.NONE, 1: CustomerMatch.UNIQUE}.get(len(matches),
                                                                                  CustomerMatch.AMBIGUOUS)

@@ -48,6 +48,3 @@ def notify_many(messages: list[Message]) -> int:
         transaction.on_commit(lambda: send_mass_mail(emails, fail_silently=True))
     return len(rows)
 
-
-def unread_count(staff: Staff) -> int:
-    return Notification.objects.filter(recipient=staff, read_at__isnull=True).count()

@@ -27,9 +27,10 @@ from brokerdesk.analytics.engine.features.state import FeatureState
 from brokerdesk.analytics.engine.rules import CompiledRuleSet, Dimension, Rule, RuleSet, compile_rule_set
 from brokerdesk.analytics.engine.segmentation import SegmentationResult, segment_clients
 from brokerdesk.core.audit import audit_record
-from brokerdesk.core.errors import Conflict, PermissionDenied
+from brokerdesk.core.errors import Conflict
 from brokerdesk.core.lake import lake_root
 from brokerdesk.core.models import LakePartition
+from brokerdesk.core.permissions import require_permission
 from brokerdesk.segmentation.choices import RuleSetStatus, RunStatus, RunTrigger
 from brokerdesk.segmentation.models import RuleSet as RuleSetModel
 from brokerdesk.segmentation.models import Segment, SegmentRun
@@ -119,9 +120,7 @@ def segmentation_run(
     progress: Progress = lambda m: None,
 ) -> SegmentRun:
     """Run the published rules for a business date (default: the latest loaded) and write back the changes."""
-    if actor is not None and not actor.has_perm("segmentation.run_segmentation"):
-        audit_record(actor=actor, action="access.denied", details={"attempted": "segmentation.run"})
-        raise PermissionDenied()
+    require_permission(actor, "segmentation.run_segmentation", "segmentation.run", system_allowed=True)
     with _run_lock():
         _recover()
         rule_set = published_rule_set()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from brokerdesk.analytics.engine.rules import Dimension, Rule, RuleError, RuleSet, compile_rule_set
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
+from brokerdesk.core.permissions import require_permission
 from brokerdesk.segmentation.choices import RuleSetStatus
 from brokerdesk.segmentation.models import RuleSet as RuleSetModel
 from brokerdesk.segmentation.models import Segment, SegmentRule
@@ -44,12 +45,6 @@ class RuleInput:
     label_zh: str
     label_en: str = ""
     description: str = ""
-
-
-def _require(actor, permission: str, attempted: str) -> None:
-    if actor is None or not actor.has_perm(permission):
-        audit_record(actor=actor, action="access.denied", details={"attempted": attempted})
-        raise PermissionDenied()
 
 
 def check_rules(rules: list[RuleInput]) -> None:
@@ -94,7 +89,7 @@ def _rule_inputs(rule_set: RuleSetModel) -> list[RuleInput]:
 
 def ruleset_draft_create(*, actor, name: str, based_on: RuleSetModel | None = None, note: str = "") -> RuleSetModel:
     """A new draft holding a copy of `based_on`'s rules (default: the published set)."""
-    _require(actor, "segmentation.draft_ruleset", "segmentation.ruleset_draft_create")
+    require_permission(actor, "segmentation.draft_ruleset", "segmentation.ruleset_draft_create")
     with transaction.atomic():
         source = based_on or RuleSetModel.objects.filter(status=RuleSetStatus.PUBLISHED).first()
         version = (RuleSetModel.objects.select_for_update().aggregate(v=Max("version"))["v"] or 0) + 1
@@ -111,7 +106,7 @@ def ruleset_draft_create(*, actor, name: str, based_on: RuleSetModel | None = No
 def ruleset_rules_save(*, actor, rule_set: RuleSetModel, rules: list[RuleInput], name: str | None = None,
                        note: str | None = None) -> RuleSetModel:
     """Replace a draft's rules (in the given order). Nothing is saved when any rule is bad."""
-    _require(actor, "segmentation.draft_ruleset", "segmentation.ruleset_rules_save")
+    require_permission(actor, "segmentation.draft_ruleset", "segmentation.ruleset_rules_save")
     check_rules(rules)
     if name is not None and not 0 < len(name.strip()) <= NAME_LIMIT:
         raise ValidationFailed(_("The name must be 1 to %(n)d characters.") % {"n": NAME_LIMIT},
@@ -152,7 +147,7 @@ def _transition(rule_set: RuleSetModel, target: str, **fields) -> None:
 
 
 def ruleset_submit(*, actor, rule_set: RuleSetModel) -> RuleSetModel:
-    _require(actor, "segmentation.draft_ruleset", "segmentation.ruleset_submit")
+    require_permission(actor, "segmentation.draft_ruleset", "segmentation.ruleset_submit")
     check_rules(_rule_inputs(rule_set))
     with transaction.atomic():
         _transition(rule_set, RuleSetStatus.SUBMITTED, submitted_by=actor, submitted_at=timezone.now())
@@ -164,7 +159,7 @@ def ruleset_submit(*, actor, rule_set: RuleSetModel) -> RuleSetModel:
 
 def ruleset_return(*, actor, rule_set: RuleSetModel, note: str) -> RuleSetModel:
     """The checker sends a submitted draft back to its author with a note."""
-    _require(actor, "segmentation.approve_ruleset", "segmentation.ruleset_return")
+    require_permission(actor, "segmentation.approve_ruleset", "segmentation.ruleset_return")
     with transaction.atomic():
         _transition(rule_set, RuleSetStatus.DRAFT, decided_by=actor, decided_at=timezone.now(), decision_note=note)
         audit_record(actor=actor, action="segmentation.ruleset_return", object_type="rule_set",
@@ -174,7 +169,7 @@ def ruleset_return(*, actor, rule_set: RuleSetModel, note: str) -> RuleSetModel:
 
 
 def ruleset_withdraw(*, actor, rule_set: RuleSetModel) -> RuleSetModel:
-    _require(actor, "segmentation.draft_ruleset", "segmentation.ruleset_withdraw")
+    require_permission(actor, "segmentation.draft_ruleset", "segmentation.ruleset_withdraw")
     with transaction.atomic():
         _transition(rule_set, RuleSetStatus.WITHDRAWN)
         audit_record(actor=actor, action="segmentation.ruleset_withdraw", object_type="rule_set",
@@ -185,7 +180,7 @@ def ruleset_withdraw(*, actor, rule_set: RuleSetModel) -> RuleSetModel:
 
 def ruleset_approve(*, actor, rule_set: RuleSetModel, note: str = "") -> RuleSetModel:
     """Publish a submitted rule set. The checker must be neither its author nor its submitter."""
-    _require(actor, "segmentation.approve_ruleset", "segmentation.ruleset_approve")
+    require_permission(actor, "segmentation.approve_ruleset", "segmentation.ruleset_approve")
     if actor.pk in (rule_set.created_by_id, rule_set.submitted_by_id):
         audit_record(actor=actor, action="access.denied", object_type="rule_set", object_id=rule_set.pk,
                      details={"attempted": "segmentation.ruleset_approve", "reason": "four_eyes"})

@@ -30,7 +30,8 @@ INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/pdf", "audi
 CHUNK = 1024 * 1024
 
 
-def _blob_path(sha256: str) -> Path:
+def blob_path(sha256: str) -> Path:
+    """Where the file with this content lives."""
     return Path(settings.ATTACHMENT_DIR) / sha256[:2] / sha256
 
 
@@ -56,7 +57,7 @@ def _store(chunks) -> tuple[str, int]:
             digest.update(chunk)
             tmp.write(chunk)
     sha = digest.hexdigest()
-    target = _blob_path(sha)
+    target = blob_path(sha)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         os.unlink(tmp.name)
@@ -93,7 +94,7 @@ def attachment_response(*, actor, ticket_id, attachment_id) -> FileResponse:
     """The file, if the actor may see the ticket; the same NotFound for another's ticket or a wrong id."""
     ticket = ticket_get_for_actor(actor, ticket_id)
     attachment = ticket.attachments.filter(pk=database_id(attachment_id)).first()
-    path = _blob_path(attachment.sha256) if attachment else None
+    path = blob_path(attachment.sha256) if attachment else None
     if attachment is None or not path.exists():
         raise NotFound()
     audit_record(actor=actor, action="tickets.attachment_read", object_type="ticket", object_id=ticket.pk,

@@ -70,6 +70,3 @@ class SatisfactionForm(forms.Form):
                                           required=False)
     comment = forms.CharField(required=False, max_length=5000)
 
-
-class AttachmentForm(forms.Form):
-    file = forms.FileField()

@@ -147,10 +147,6 @@ class Ticket(models.Model):
         return self.number or f"#{self.pk}"
 
     @property
-    def is_open(self) -> bool:
-        return self.status not in (TicketStatus.RESOLVED, TicketStatus.SATISFACTION_CALLBACK, TicketStatus.CLOSED)
-
-    @property
     def is_read_only(self) -> bool:
         """Closed tickets are archived: nothing changes them except a reopen by a supervisor."""
         return self.status == TicketStatus.CLOSED

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from brokerdesk.core.errors import NotFound
 from brokerdesk.core.scoping import database_id, visible_to
-from brokerdesk.org.choices import Role
-from brokerdesk.org.models import Staff
+from brokerdesk.org.choices import Role, Scope
+from brokerdesk.org.models import Branch, Department, Staff
 from brokerdesk.tickets.choices import OPEN_STATUSES, SupervisionStatus, TicketStatus
 from brokerdesk.tickets.models import SupervisionOrder, Ticket
 
@@ -97,6 +97,29 @@ def supervision_queue(actor) -> QuerySet[SupervisionOrder]:
 
 def ticket_history(ticket: Ticket):
     return ticket.events.select_related("actor").order_by("at", "id")
+
+
+def handover_candidates(actor, ticket: Ticket, *, limit: int = 200) -> list[Staff]:
+    """Who actor may hand the ticket over to: active staff who work on tickets and can see this one (HQ and center
+    staff, or staff of its branch). ticket_handover checks the same again."""
+    may_see = Q(scope__in=[Scope.COMPANY, Scope.CENTER]) | Q(branch_id=ticket.branch_id) if ticket.branch_id \
+        else Q(scope__in=[Scope.COMPANY, Scope.CENTER])
+    workers = Staff.objects.filter(is_active=True, groups__permissions__content_type__app_label="tickets",
+                                   groups__permissions__codename="work_ticket")
+    return list(workers.filter(may_see).exclude(pk=actor.pk).distinct().order_by("username")[:limit])
+
+
+def dispatch_branches(actor) -> QuerySet[Branch]:
+    """The branches HQ may dispatch a supervision ticket to (nothing for staff who may not dispatch)."""
+    if not (actor.has_perm("tickets.dispatch_ticket") and actor.sees_all_branches):
+        return Branch.objects.none()
+    return Branch.objects.filter(is_active=True).order_by("code")
+
+
+def dispatch_departments(actor) -> QuerySet[Department]:
+    if not (actor.has_perm("tickets.dispatch_ticket") and actor.sees_all_branches):
+        return Department.objects.none()
+    return Department.objects.order_by("code")
 
 
 def supervisors_for(ticket: Ticket) -> list[Staff]:

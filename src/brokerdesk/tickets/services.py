@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
+from brokerdesk.core.permissions import require_permission
 from brokerdesk.core.scoping import database_id
-from brokerdesk.customers.identity import InvalidValue, normalize_phone
-from brokerdesk.customers.models import Customer, CustomerPhone
+from brokerdesk.customers.models import Customer
+from brokerdesk.customers.selectors import customer_identified_by
 from brokerdesk.org.choices import DepartmentKind, Role
 from brokerdesk.org.models import Branch, Department, Staff
 from brokerdesk.org.notifications import notify
@@ -75,12 +76,6 @@ class TicketInput:
     priority: str = Priority.NORMAL
 
 
-def _require(actor, permission: str, attempted: str) -> None:
-    if actor is None or not actor.has_perm(permission):
-        audit_record(actor=actor, action="access.denied", details={"permission": permission, "attempted": attempted})
-        raise PermissionDenied()
-
-
 def _require_hq(actor, attempted: str) -> None:
     """Dispatching, reviewing and resolving supervised complaints are HQ's (company- or center-scoped staff)."""
     if not actor.sees_all_branches:
@@ -88,12 +83,16 @@ def _require_hq(actor, attempted: str) -> None:
         raise PermissionDenied(_("Only HQ staff may do this."))
 
 
-def _check_text(errors: FieldErrors, name: str, value: str, *, required: bool = False) -> str:
+def _check_text(errors: FieldErrors, name: str, value: str, *, required: bool = False, limit: int | None = None,
+                missing: str | None = None) -> str:
+    """The stripped text, with its problems added to errors: missing when required (`missing` says what to write),
+    longer than its limit (LIMITS[name] unless given)."""
     value = (value or "").strip()
+    limit = limit or LIMITS[name]
     if required and not value:
-        errors.add(name, _("This field is required."))
-    if len(value) > LIMITS[name]:
-        errors.add(name, _("At most %(n)d characters.") % {"n": LIMITS[name]})
+        errors.add(name, missing or _("This field is required."))
+    if len(value) > limit:
+        errors.add(name, _("At most %(n)d characters.") % {"n": limit})
     return value
 
 
@@ -151,24 +150,6 @@ def _validate(data: TicketInput, now: datetime) -> dict:
     return fields
 
 
-def customer_identify(*, phone: str = "", email: str = "") -> Customer | None:
-    """The one client with this email or phone, or None when there is none or more than one (a shared family
-    phone must not link a complaint to the wrong person)."""
-    if email:
-        found = list(Customer.objects.filter(email__iexact=email.strip())[:2])
-        if len(found) == 1:
-            return found[0]
-    if phone:
-        try:
-            number = normalize_phone(phone)
-        except InvalidValue:
-            return None
-        ids = list(CustomerPhone.objects.filter(number=number).values_list("customer_id", flat=True).distinct()[:2])
-        if len(ids) == 1:
-            return Customer.objects.get(pk=ids[0])
-    return None
-
-
 def ticket_event_record(ticket: Ticket, actor, action: str, now: datetime, *, old: str = "", new: str = "",
                         note: str = "", details: dict | None = None) -> None:
     """One step of the ticket's history, and the same step in the audit chain."""
@@ -184,7 +165,7 @@ def ticket_create(*, actor, data: TicketInput, accept: bool = False) -> Ticket:
     first handler at once; otherwise it waits in the queue as new. The client is the one given (already scoped
     by the caller) or, failing that, the one the contact phone or email identifies."""
     if actor is not None:
-        _require(actor, "tickets.add_ticket", "tickets.ticket_create")
+        require_permission(actor, "tickets.add_ticket", "tickets.ticket_create")
     now = timezone.now()
     fields = _validate(data, now)
     customer = None
@@ -193,7 +174,7 @@ def ticket_create(*, actor, data: TicketInput, accept: bool = False) -> Ticket:
         if customer is None:
             raise ValidationFailed(details={"customer": [_("Unknown client.")]})
     else:
-        customer = customer_identify(phone=fields["contact_phone"], email=fields["contact_email"])
+        customer = customer_identified_by(phone=fields["contact_phone"], email=fields["contact_email"])
     branch = customer.home_branch if customer else (actor.branch if actor and not actor.sees_all_branches else None)
     with transaction.atomic():
         ticket = Ticket.objects.create(
@@ -225,7 +206,7 @@ def _major_reasons(ticket: Ticket) -> list[dict]:
 
 def ticket_lock_for_actor(actor, ticket_id, permission: str, attempted: str) -> Ticket:
     """The ticket, locked for this transaction, if the actor may act on it; "not yours" is NotFound."""
-    _require(actor, permission, attempted)
+    require_permission(actor, permission, attempted)
     ticket = tickets_visible_to(actor).select_for_update().filter(pk=database_id(ticket_id)).first()
     if ticket is None:
         raise NotFound()
@@ -253,11 +234,7 @@ def _move(ticket: Ticket, actor, action: str, now: datetime, *, note: str = "", 
 
 def _note_text(note: str, *, required: bool, name: str = "note") -> str:
     errors = FieldErrors()
-    value = (note or "").strip()
-    if required and not value:
-        errors.add(name, _("Please say why."))
-    if len(value) > LIMITS["note"]:
-        errors.add(name, _("At most %(n)d characters.") % {"n": LIMITS["note"]})
+    value = _check_text(errors, name, note, required=required, limit=LIMITS["note"], missing=_("Please say why."))
     errors.raise_if_any()
     return value
 
@@ -285,11 +262,8 @@ def ticket_dispatch(*, actor, ticket_id, instructions: str, branch_id=None, depa
         ticket = ticket_lock_for_actor(actor, ticket_id, "tickets.dispatch_ticket", "tickets.ticket_dispatch")
         _require_hq(actor, "tickets.ticket_dispatch")
         errors = FieldErrors()
-        instructions = (instructions or "").strip()
-        if not instructions:
-            errors.add("instructions", _("Tell the branch what to do."))
-        if len(instructions) > LIMITS["note"]:
-            errors.add("instructions", _("At most %(n)d characters.") % {"n": LIMITS["note"]})
+        instructions = _check_text(errors, "instructions", instructions, required=True, limit=LIMITS["note"],
+                                   missing=_("Tell the branch what to do."))
         branch = department = None
         if bool(branch_id) == bool(department_id):
             errors.add("target", _("Choose one branch or one department."))
@@ -349,12 +323,8 @@ def ticket_reply(*, actor, ticket_id, findings: str, measures: str) -> Supervisi
                 and not actor.sees_all_branches:
             raise NotFound()
         errors = FieldErrors()
-        findings, measures = (findings or "").strip(), (measures or "").strip()
-        for name, value in (("findings", findings), ("measures", measures)):
-            if not value:
-                errors.add(name, _("This field is required."))
-            elif len(value) > LIMITS["note"]:
-                errors.add(name, _("At most %(n)d characters.") % {"n": LIMITS["note"]})
+        findings = _check_text(errors, "findings", findings, required=True, limit=LIMITS["note"])
+        measures = _check_text(errors, "measures", measures, required=True, limit=LIMITS["note"])
         errors.raise_if_any()
         now = timezone.now()
         resolution = f"{findings}\n\n{measures}"
@@ -400,7 +370,7 @@ def ticket_resolve(*, actor, ticket_id, note: str = "") -> Ticket:
     with transaction.atomic():
         ticket = ticket_lock_for_actor(actor, ticket_id, "tickets.work_ticket", "tickets.ticket_resolve")
         if _needs_hq_review(ticket):
-            _require(actor, "tickets.dispatch_ticket", "tickets.ticket_resolve")
+            require_permission(actor, "tickets.dispatch_ticket", "tickets.ticket_resolve")
             _require_hq(actor, "tickets.ticket_resolve")
         elif ticket.owner_id != actor.pk and not actor.sees_all_branches:
             raise PermissionDenied(_("Only the ticket's owner or HQ may resolve it."))
@@ -570,15 +540,12 @@ def accountability_record(*, actor, ticket_id, finding: str, measure: str, staff
         name = (staff_name or (str(staff) if staff else "")).strip()
         if not name or len(name) > 60:
             errors.add("staff_name", _("Name the staff member (at most 60 characters)."))
-        for field, value in (("finding", finding), ("measure", measure)):
-            if not (value or "").strip():
-                errors.add(field, _("This field is required."))
-            elif len(value) > LIMITS["note"]:
-                errors.add(field, _("At most %(n)d characters.") % {"n": LIMITS["note"]})
+        finding = _check_text(errors, "finding", finding, required=True, limit=LIMITS["note"])
+        measure = _check_text(errors, "measure", measure, required=True, limit=LIMITS["note"])
         errors.raise_if_any()
         now = timezone.now()
-        record = Accountability.objects.create(ticket=ticket, staff=staff, staff_name=name, finding=finding.strip(),
-                                               measure=measure.strip(), recorded_by=actor, recorded_at=now)
-        ticket_event_record(ticket, actor, "record_accountability", now, note=finding.strip(),
-               details={"staff": staff.pk if staff else None, "staff_name": name, "measure": measure.strip()})
+        record = Accountability.objects.create(ticket=ticket, staff=staff, staff_name=name, finding=finding,
+                                               measure=measure, recorded_by=actor, recorded_at=now)
+        ticket_event_record(ticket, actor, "record_accountability", now, note=finding,
+                            details={"staff": staff.pk if staff else None, "staff_name": name, "measure": measure})
     return record

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -236,10 +236,6 @@ def _announce(fired: list[Fired]) -> None:
         messages.append(Message(recipients=[r for r in recipients if r is not None], kind=f"sla_{f.firing}",
                                 title=title, body=ticket.subject, url=f"/tickets/{ticket.pk}/"))
     notify_many(messages)
-
-
-def overdue_filter(now: datetime) -> Q:
-    return Q(resolution_due__lt=now)
 
 
 def add_business_days(start: datetime, days: int, policy: SlaPolicy | None = None) -> datetime:

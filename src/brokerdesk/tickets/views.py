@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from brokerdesk.core.errors import ApplicationError, NotFound
 from brokerdesk.core.request_context import current_ip
 from brokerdesk.customers.selectors import customer_get_for_actor
-from brokerdesk.org.models import Branch, Department, Staff
 from brokerdesk.tickets import attachments, forms, selectors, services
 from brokerdesk.tickets.choices import TicketChannel, TicketKind, TicketStatus
 from brokerdesk.tickets.workflow import actions_from
@@ -110,7 +109,7 @@ def create(request):
 
 def _detail_context(request, ticket) -> dict:
     user = request.user
-    actions = [a for a in actions_from(ticket.status, kind=ticket.kind)]
+    actions = actions_from(ticket.status, kind=ticket.kind)
     if ticket.waiting_on_client_since:
         actions = [a for a in actions if a != "pause"]
     else:
@@ -122,9 +121,8 @@ def _detail_context(request, ticket) -> dict:
         "timers": ticket.timers.filter(supervision__isnull=True).order_by("due_at"),
         "attachments": ticket.attachments.all(), "escalations": ticket.escalations.all(),
         "accountabilities": ticket.accountabilities.all(),
-        "branches": Branch.objects.filter(is_active=True) if user.sees_all_branches else [],
-        "departments": Department.objects.all() if user.sees_all_branches else [],
-        "colleagues": Staff.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")[:200],
+        "branches": selectors.dispatch_branches(user), "departments": selectors.dispatch_departments(user),
+        "colleagues": selectors.handover_candidates(user, ticket),
         "satisfaction_choices": forms.Satisfaction.choices,
         "can_work": user.has_perm("tickets.work_ticket"), "can_dispatch": user.has_perm("tickets.dispatch_ticket")
         and user.sees_all_branches, "can_escalate": user.has_perm("tickets.escalate_ticket"),
