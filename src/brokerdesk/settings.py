@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "brokerdesk.intake",
     "brokerdesk.segmentation",
     "brokerdesk.tickets",
+    "brokerdesk.service_plans",
     "brokerdesk.synth",
 ]
 
@@ -235,6 +236,21 @@ LOGGING = {
 # Suitability: reassess at least every 2 years; warn this many days before expiry.
 RISK_ASSESSMENT_VALIDITY_DAYS = int(os.environ.get("BROKERDESK_RISK_VALIDITY_DAYS", 730))
 RISK_EXPIRY_WARNING_DAYS = int(os.environ.get("BROKERDESK_RISK_EXPIRY_WARNING_DAYS", 30))
+# Suitability (DOMAIN.md): which product risk levels are "high risk" for ordinary investors, the highest level the
+# lowest category may receive, and the cooling-off after a high-risk sale (or an extra return visit instead).
+SUITABILITY_HIGH_RISK_LEVELS = [v.strip() for v in os.environ.get("BROKERDESK_HIGH_RISK_LEVELS", "R5").split(",")]
+SUITABILITY_LOWEST_CATEGORY_MAX = os.environ.get("BROKERDESK_LOWEST_CATEGORY_MAX_RISK", "R1")
+SUITABILITY_COOLING_OFF_HOURS = int(os.environ.get("BROKERDESK_COOLING_OFF_HOURS", 24))
+# Board and margin permissions (exchange rules; DOMAIN.md): average daily assets over the trading days before the
+# application, and months of trading experience. Brokerages may tighten them.
+TRADING_PERMISSION_RULES = {
+    "chinext": {"average_assets": "100000", "trading_days": 20, "months": 24},
+    "star": {"average_assets": "500000", "trading_days": 20, "months": 24},
+    "bse": {"average_assets": "500000", "trading_days": 20, "months": 24},
+    "margin": {"average_assets": "500000", "trading_days": 20, "months": 6},
+}
+# Where commission change files for the core trading system are written (docs/commission-change-file.md).
+COMMISSION_EXPORT_DIR = Path(os.environ.get("BROKERDESK_COMMISSION_EXPORT_DIR", VAR_DIR / "outbound")).resolve()
 # Customer 360: how many trading days of asset history the trend chart shows.
 ASSET_TREND_DAYS = 250
 SEARCH_PAGE_SIZE_MAX = 100

@@ -26,6 +26,7 @@ from brokerdesk.customers.models import (
     CustomerNote,
     CustomerPhone,
     ShareholderAccount,
+    TradingPermission,
 )
 from brokerdesk.customers.presenters import customer_card
 from brokerdesk.customers.rules import risk_expiry
@@ -207,3 +208,54 @@ def customer_unmask(*, actor, customer_id, reason: str = ""):
                  "reason": reason[:200]},
     )
     return customer_card(customer, unmasked=True)
+
+
+# Suitability writes on the client master. The domain app that decides them (service_plans) has already fetched
+# the customer through customer_get_for_actor and checked its own permission; these record the result on the
+# client, audited, inside the caller's transaction.
+
+
+@dataclass(frozen=True)
+class RiskProfile:
+    level: str
+    score: int | None
+    assessed_on: date
+    expires_on: date
+    is_lowest_category: bool
+
+
+def customer_risk_profile_record(*, actor, customer: Customer, profile: RiskProfile, source: str) -> None:
+    before = {"risk_level": customer.risk_level, "risk_score": customer.risk_score,
+              "risk_assessed_on": customer.risk_assessed_on, "risk_expires_on": customer.risk_expires_on,
+              "is_lowest_category": customer.is_lowest_category}
+    Customer.objects.filter(pk=customer.pk).update(
+        risk_level=profile.level, risk_score=profile.score, risk_assessed_on=profile.assessed_on,
+        risk_expires_on=profile.expires_on, is_lowest_category=profile.is_lowest_category, updated_at=timezone.now())
+    customer.refresh_from_db()
+    audit_record(actor=actor, action="customer.risk_profile", object_type="customer", object_id=customer.pk,
+                 before=before, after={"risk_level": profile.level, "risk_score": profile.score,
+                                       "risk_assessed_on": profile.assessed_on,
+                                       "risk_expires_on": profile.expires_on,
+                                       "is_lowest_category": profile.is_lowest_category},
+                 details={"source": source})
+
+
+def customer_investor_category_record(*, actor, customer: Customer, category: str, source: str) -> None:
+    if category not in InvestorCategory.values:
+        raise ValueError(f"unknown investor category {category!r}")
+    before = customer.investor_category
+    Customer.objects.filter(pk=customer.pk).update(investor_category=category, updated_at=timezone.now())
+    customer.refresh_from_db()
+    audit_record(actor=actor, action="customer.investor_category", object_type="customer", object_id=customer.pk,
+                 before={"investor_category": before}, after={"investor_category": category},
+                 details={"source": source})
+
+
+def trading_permission_grant(*, actor, customer: Customer, kind: str, granted_on: date, source: str) -> None:
+    """Open a trading permission (again, if it was revoked)."""
+    permission, created = TradingPermission.objects.get_or_create(
+        customer=customer, kind=kind, defaults={"granted_on": granted_on})
+    if not created:
+        TradingPermission.objects.filter(pk=permission.pk).update(granted_on=granted_on, revoked_on=None)
+    audit_record(actor=actor, action="customer.permission_grant", object_type="customer", object_id=customer.pk,
+                 after={"permission": kind, "granted_on": granted_on}, details={"source": source})

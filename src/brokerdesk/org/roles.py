@@ -47,6 +47,32 @@ PERMISSION_MATRIX: dict[str, set[str]] = {
     "tickets.view_majorcomplaintrule": {Role.ADMIN, Role.COMPLIANCE},
     "tickets.add_majorcomplaintrule": {Role.ADMIN, Role.COMPLIANCE},
     "tickets.change_majorcomplaintrule": {Role.ADMIN, Role.COMPLIANCE},
+    # Service packages and suitability: front-line staff request package changes and record suitability
+    # checks, questionnaires and permission applications for the clients they serve (scoped to their branch);
+    # operations reviewers approve, configure packages and hand commission changes to the core system;
+    # professional-investor status is granted by reviewers or compliance, never by whoever took the request.
+    "service_plans.view_servicepackage": WORKS_WITH_CLIENTS | {Role.ADMIN},
+    "service_plans.add_servicepackage": {Role.REVIEWER, Role.ADMIN},
+    "service_plans.change_servicepackage": {Role.REVIEWER, Role.ADMIN},
+    "service_plans.manage_packages": {Role.REVIEWER, Role.ADMIN},
+    "service_plans.view_product": {Role.REVIEWER, Role.ADMIN, Role.COMPLIANCE},
+    "service_plans.add_product": {Role.REVIEWER, Role.ADMIN},
+    "service_plans.change_product": {Role.REVIEWER, Role.ADMIN},
+    "service_plans.subscribe_package": {Role.AGENT, Role.SUPERVISOR, Role.BRANCH_STAFF, Role.CLIENT_MANAGER,
+                                        Role.ADVISOR},
+    "service_plans.approve_subscription": {Role.REVIEWER},
+    "service_plans.export_commission_changes": {Role.REVIEWER, Role.ADMIN},
+    "service_plans.view_fair_fee_report": {Role.REVIEWER, Role.COMPLIANCE, Role.SUPERVISOR, Role.BRANCH_STAFF},
+    "service_plans.check_suitability": {Role.AGENT, Role.SUPERVISOR, Role.BRANCH_STAFF, Role.CLIENT_MANAGER,
+                                        Role.ADVISOR},
+    "service_plans.view_suitabilitycheck": WORKS_WITH_CLIENTS,
+    "service_plans.assess_risk": {Role.AGENT, Role.SUPERVISOR, Role.BRANCH_STAFF, Role.CLIENT_MANAGER},
+    "service_plans.view_questionnaire": {Role.REVIEWER, Role.COMPLIANCE, Role.ADMIN},
+    "service_plans.add_questionnaire": {Role.COMPLIANCE, Role.ADMIN},
+    "service_plans.change_questionnaire": {Role.COMPLIANCE, Role.ADMIN},
+    "service_plans.add_professionalapplication": {Role.BRANCH_STAFF, Role.CLIENT_MANAGER, Role.REVIEWER},
+    "service_plans.review_professional": {Role.REVIEWER, Role.COMPLIANCE},
+    "service_plans.apply_permission": {Role.BRANCH_STAFF, Role.CLIENT_MANAGER, Role.REVIEWER},
     # Django admin: organisation and configuration, administrators only.
     "org.view_company": {Role.ADMIN},
     "org.change_company": {Role.ADMIN},
