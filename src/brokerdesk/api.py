@@ -9,6 +9,7 @@ from brokerdesk.customers.api import router as customers_router
 from brokerdesk.intake.api import router as intake_router
 from brokerdesk.org.api_auth import API_AUTH
 from brokerdesk.segmentation.api import router as segments_router
+from brokerdesk.service_plans.api import router as plans_router
 from brokerdesk.tickets.api import router as tickets_router
 
 api = NinjaAPI(
@@ -44,3 +45,4 @@ api.add_router("/customers", customers_router)
 api.add_router("/intake", intake_router)
 api.add_router("/segments", segments_router)
 api.add_router("/tickets", tickets_router)
+api.add_router("/plans", plans_router)

@@ -19,6 +19,7 @@ TOKEN_SCOPES = {
     "pii:unmask": "Read unmasked personal data (audited)",
     "tickets:read": "List and read tickets",
     "tickets:write": "Create tickets (WeChat, web chat and other channels) and add notes",
+    "entitlements:read": "Ask whether clients may receive content or a service (push, research distribution)",
 }
 DEFAULT_SCOPES = ["customers:read"]
 

@@ -9,7 +9,7 @@ from brokerdesk.core.errors import NotFound, PermissionDenied
 from brokerdesk.core.scoping import database_id
 from brokerdesk.customers.models import Customer
 from brokerdesk.customers.selectors import customer_get_for_actor, customers_visible_to
-from brokerdesk.segmentation.choices import RunStatus
+from brokerdesk.segmentation.choices import DimensionChoice, RunStatus
 from brokerdesk.segmentation.models import RuleSet, Segment, SegmentMembership, SegmentRun
 
 TREND_RUNS = 30
@@ -94,3 +94,16 @@ def recent_runs(actor, limit: int = 30) -> list[SegmentRun]:
     if not _may_view_segments(actor):
         raise PermissionDenied()
     return list(SegmentRun.objects.select_related("rule_set")[:limit])
+
+
+def current_tier(customer_id: int) -> Segment | None:
+    """The asset tier a client is in now (None before the first run). For services that already scoped the client."""
+    membership = (SegmentMembership.objects.filter(customer_id=customer_id, valid_to__isnull=True,
+                                                   segment__dimension=DimensionChoice.TIER)
+                  .select_related("segment").first())
+    return membership.segment if membership else None
+
+
+def tiers_by_code() -> dict[str, Segment]:
+    """Every asset tier by code; rank 0 is the highest tier."""
+    return {s.code: s for s in Segment.objects.filter(dimension=DimensionChoice.TIER)}

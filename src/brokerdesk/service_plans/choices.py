@@ -29,15 +29,13 @@ class EntitlementKind(models.TextChoices):
 class SubscriptionStatus(models.TextChoices):
     PENDING_APPROVAL = "pending_approval", _("Awaiting approval")
     COOLING_OFF = "cooling_off", _("Cooling-off")
-    SCHEDULED = "scheduled", _("Approved, not yet effective")
     ACTIVE = "active", _("Active")
     ENDED = "ended", _("Ended")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-OPEN_SUBSCRIPTION_STATUSES = (SubscriptionStatus.PENDING_APPROVAL, SubscriptionStatus.COOLING_OFF,
-                              SubscriptionStatus.SCHEDULED)
+OPEN_SUBSCRIPTION_STATUSES = (SubscriptionStatus.PENDING_APPROVAL, SubscriptionStatus.COOLING_OFF)
 
 
 class SubscriptionChange(models.TextChoices):

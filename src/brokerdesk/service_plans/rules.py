@@ -71,13 +71,14 @@ def risk_rank(risk: str) -> int:
 def decide(client: ClientRisk, product_risk: str, today: date, policy: MatchPolicy = MatchPolicy()) -> Decision:
     """Match one client against one product or service risk level."""
     rank = risk_rank(product_risk)
-    if client.is_professional:
-        return Decision(Outcome.MATCH, ("professional_investor",))
-    # The lowest category is checked before the assessment's validity: whatever its state, they get R1 at most.
+    # The lowest category comes first, before professional status (a contradiction in the data must not open
+    # anything) and before the assessment's validity: whatever else is true, they get R1 at most.
     if client.is_lowest_category:
         if rank <= risk_rank(policy.lowest_category_max):
             return Decision(Outcome.MATCH, ("within_lowest_category_limit",))
         return Decision(Outcome.REFUSED_LOWEST_CATEGORY, ("lowest_category",))
+    if client.is_professional:
+        return Decision(Outcome.MATCH, ("professional_investor",))
     if client.level not in CLIENT_LEVELS:
         return Decision(Outcome.REFUSED_NO_ASSESSMENT, ("assessment_missing",))
     if client.expires_on is None or client.expires_on < today:
