@@ -15,6 +15,14 @@ def _services_section(actor, customer) -> dict:
 
 register_nav(NavItem("service_plans", _("Packages"), "service_plans:catalogue", order=40,
                      permission="service_plans.view_servicepackage"))
+register_nav(NavItem("risk_expiring", _("Risk assessments due"), "service_plans:assessments_expiring", order=42,
+                     permission="service_plans.assess_risk"))
+register_nav(NavItem("professional", _("Professional investors"), "service_plans:professional_queue", order=44,
+                     permission="service_plans.review_professional"))
+register_nav(NavItem("subscription_approvals", _("Package approvals"), "service_plans:approvals", order=46,
+                     permission="service_plans.approve_subscription"))
+register_nav(NavItem("fair_fee", _("Fair-fee report"), "service_plans:fair_fee", order=48,
+                     permission="service_plans.view_fair_fee_report"))
 register_customer_section(CustomerSection(
     key="service_plans.services", title=_("Services and suitability"),
     template="service_plans/customer_section.html", context=_services_section, order=15,

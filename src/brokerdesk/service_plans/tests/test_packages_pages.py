@@ -74,7 +74,8 @@ def test_it_lets_a_reviewer_approve_from_the_queue(users, login, customer_a):
     reviewer.post(reverse("service_plans:subscription_act", args=[subscription.pk, "approve"]), {"note": "同意"})
     subscription.refresh_from_db()
     assert subscription.status == "active"
-    assert login(users["branch_b"]).get(reverse("service_plans:subscription", args=[subscription.pk])).status_code == 404
+    outsider = login(users["branch_b"])
+    assert outsider.get(reverse("service_plans:subscription", args=[subscription.pk])).status_code == 404
 
 
 def test_it_serves_the_self_service_page_by_signed_link_only(client, customer_a):

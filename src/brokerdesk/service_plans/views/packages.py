@@ -15,9 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from brokerdesk.core.errors import ApplicationError, NotFound
 from brokerdesk.customers.selectors import customer_get_for_actor, customers_visible_to
 from brokerdesk.segmentation.selectors import current_tier
+from brokerdesk.service_plans import forms
 from brokerdesk.service_plans.choices import RequestChannel, SubscriptionStatus
 from brokerdesk.service_plans.models import CommissionChange, CommissionExport, ServicePackage, Subscription
 from brokerdesk.service_plans.services import commission_export, subscriptions
+from brokerdesk.service_plans.services.packages import package_save
 from brokerdesk.service_plans.services.suitability import (
     ConfirmationRequired,
     check_get_for_actor,
@@ -44,6 +46,33 @@ def catalogue(request):
     packages = (ServicePackage.objects.prefetch_related("entitlements", "schedules")
                 .annotate(subscribers=Count("subscriptions", filter=active)))
     return render(request, "service_plans/packages/catalogue.html", {"packages": packages})
+
+
+@login_required
+@permission_required("service_plans.manage_packages", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def package_edit(request, package_id=None):
+    package = None
+    if package_id is not None:
+        package = ServicePackage.objects.filter(pk=package_id).first()
+        if package is None:
+            raise Http404
+    data = request.POST if request.method == "POST" else None
+    form = forms.PackageForm(data, instance=package)
+    formsets = [forms.EntitlementFormSet(data, instance=package, prefix="entitlements"),
+                forms.ScheduleFormSet(data, instance=package, prefix="schedules")]
+    error = None
+    if request.method == "POST":
+        try:
+            saved = package_save(actor=request.user, form=form, formsets=formsets)
+        except ApplicationError as failure:
+            error = failure
+        else:
+            messages.success(request, _("The package %(name)s is saved.") % {"name": saved.name})
+            return redirect("service_plans:catalogue")
+    return render(request, "service_plans/packages/edit.html", {
+        "form": form, "formsets": formsets, "package": package, "error": error},
+        status=error.status if error else 200)
 
 
 def _customer_context(request, customer, **extra) -> dict:
@@ -235,6 +264,8 @@ def subscription_act(request, subscription_id, action):
 
 urlpatterns = [
     path("", catalogue, name="catalogue"),
+    path("packages/new/", package_edit, name="package_new"),
+    path("packages/<int:package_id>/", package_edit, name="package_edit"),
     path("customer/<int:customer_id>/", customer_services, name="customer"),
     path("customer/<int:customer_id>/request/", customer_request, name="customer_request"),
     path("customer/<int:customer_id>/cancel/", customer_cancel, name="customer_cancel"),

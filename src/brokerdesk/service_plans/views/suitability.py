@@ -134,9 +134,9 @@ def self_service(request, token):
                                             declared_not_recommended=request.POST.get("declared") == "on")
                 _self_request(customer, check.subject_code, check.pk)
             elif action == "withdraw":
-                pending = Subscription.objects.filter(customer=customer, pk=int_or_none(request.POST.get("subscription")),
-                                                      status__in=[SubscriptionStatus.PENDING_APPROVAL,
-                                                                  SubscriptionStatus.COOLING_OFF]).first()
+                pending = Subscription.objects.filter(
+                    customer=customer, pk=int_or_none(request.POST.get("subscription")),
+                    status__in=[SubscriptionStatus.PENDING_APPROVAL, SubscriptionStatus.COOLING_OFF]).first()
                 if pending is None:
                     raise NotFound()
                 subscriptions.subscription_withdraw(actor=None, subscription=pending, note=_("Withdrawn by the client"))
