@@ -153,6 +153,15 @@ def _no_attachment(ctx):
     return {"ticket_id": ctx["missing_ticket_id"], "attachment_id": ctx["attachment"].pk}
 
 
+def _by(key: str, param: str):
+    """URL kwargs naming ctx[key] (a branch-A object) as param."""
+    return lambda ctx: {param: ctx[key].pk}
+
+
+def _missing(key: str, param: str):
+    return lambda ctx: {param: ctx[key].pk + 1000}
+
+
 # A draft's editor as the browser posts it: one valid rule.
 RULES_FORM = {"name": "matrix draft", "note": "", "rule-1-position": "10", "rule-1-dimension": "tag",
               "rule-1-code": "matrix", "rule-1-label_zh": "矩阵", "rule-1-label_en": "", "rule-1-expression": "true",
@@ -245,6 +254,78 @@ COVERAGE: dict[str, Covered] = {
         _ticket, _no_ticket, (Call("post", {"note": "matrix ticket note"}, ok_status=201),), (TOKEN, SESSION),
         api=True, ok_marker=lambda ctx: "matrix ticket note",
     ),
+    # Service packages and suitability: every record belongs to its client's branch. Decisions reserved to
+    # reviewers are tried by a reviewer scoped to branch B.
+    "plans/customer/<int:customer_id>/": Covered(
+        _customer_a, _no_customer, (Call("get"),), (SESSION,), ok_marker=lambda ctx: ctx["customer_a"].name,
+    ),
+    "plans/customer/<int:customer_id>/request/": Covered(
+        _customer_a, _no_customer, (Call("post", {"package": "gold", "channel": "branch"}, ok_status=422),),
+        (SESSION,), ok_marker=lambda ctx: 'data-testid="request-error"',
+    ),
+    "plans/customer/<int:customer_id>/cancel/": Covered(
+        _customer_a, _no_customer, (Call("post", {"channel": "branch"}, ok_status=302),), (SESSION,),
+    ),
+    "plans/customer/<int:customer_id>/product-check/": Covered(
+        _customer_a, _no_customer, (Call("get"),), (SESSION,), ok_marker=lambda ctx: "PF0006",
+    ),
+    "plans/customer/<int:customer_id>/self-service-link/": Covered(
+        _customer_a, _no_customer, (Call("post", ok_status=302),), (SESSION,),
+    ),
+    "plans/checks/<int:check_id>/": Covered(
+        _by("check", "check_id"), _missing("check", "check_id"), (Call("get"),), (SESSION,),
+        ok_marker=lambda ctx: ctx["check"].subject_name,
+    ),
+    "plans/checks/<int:check_id>/confirm/": Covered(
+        _by("check", "check_id"), _missing("check", "check_id"),
+        (Call("get"), Call("post", {"channel": "branch", "signer_name": "nobody"}, ok_status=422)), (SESSION,),
+        ok_marker=lambda ctx: 'data-testid="risk-warning"',
+    ),
+    "plans/subscriptions/<int:subscription_id>/": Covered(
+        _by("subscription", "subscription_id"), _missing("subscription", "subscription_id"), (Call("get"),),
+        (SESSION,), ok_marker=lambda ctx: ctx["subscription"].package.name,
+    ),
+    "plans/subscriptions/<int:subscription_id>/<slug:action>/": Covered(
+        lambda ctx: {"subscription_id": ctx["subscription"].pk, "action": "reject"},
+        lambda ctx: {"subscription_id": ctx["subscription"].pk + 1000, "action": "reject"},
+        (Call("post", {"note": "matrix rejection"}, ok_status=302),), (SESSION,), insider="reviewer",
+        outsider="reviewer_b",
+    ),
+    "plans/assessments/<int:assessment_id>/": Covered(
+        _by("assessment", "assessment_id"), _missing("assessment", "assessment_id"), (Call("get"),), (SESSION,),
+    ),
+    "plans/assessments/customer/<int:customer_id>/": Covered(
+        _customer_a, _no_customer, (Call("get"),), (SESSION,), ok_marker=lambda ctx: ctx["customer_a"].name,
+    ),
+    "plans/permissions/<int:application_id>/": Covered(
+        _by("permission_application", "application_id"), _missing("permission_application", "application_id"),
+        (Call("get"),), (SESSION,),
+    ),
+    "plans/permissions/customer/<int:customer_id>/": Covered(
+        _customer_a, _no_customer, (Call("get"),), (SESSION,), ok_marker=lambda ctx: ctx["customer_a"].name,
+    ),
+    "plans/professional/<int:application_id>/": Covered(
+        _by("professional", "application_id"), _missing("professional", "application_id"), (Call("get"),),
+        (SESSION,),
+    ),
+    "plans/professional/<int:application_id>/decide/": Covered(
+        _by("professional", "application_id"), _missing("professional", "application_id"),
+        (Call("post", {"decision": "reject", "note": "matrix rejection"}, ok_status=302),), (SESSION,),
+        insider="reviewer", outsider="reviewer_b",
+    ),
+    "plans/professional/<int:application_id>/evidence/<int:evidence_id>/": Covered(
+        lambda ctx: {"application_id": ctx["professional"].pk, "evidence_id": ctx["evidence"].pk},
+        lambda ctx: {"application_id": ctx["professional"].pk + 1000, "evidence_id": ctx["evidence"].pk},
+        (Call("get"),), (SESSION,), ok_marker=lambda ctx: "matrix evidence",
+    ),
+    "plans/fair-fee/branch/<int:branch_id>/": Covered(
+        lambda ctx: {"branch_id": ctx["org"]["branch_a"].pk},
+        lambda ctx: {"branch_id": ctx["org"]["branch_b"].pk + 1000}, (Call("get"),), (SESSION,),
+    ),
+    "api/v1/plans/entitlements/<int:customer_id>": Covered(
+        _customer_a, _no_customer, (Call("get", {"kind": "research"}),), (TOKEN, SESSION), api=True,
+        ok_marker=lambda ctx: '"package"',
+    ),
 }
 
 # Route prefixes whose patterns take parameters but cannot show a branch's object to another branch.
@@ -253,6 +334,10 @@ EXEMPT: dict[str, str] = {
     "redirected to the admin login before any object is looked up (test_it_keeps_the_admin_for_"
     "administrators checks it). It holds organisation and configuration, not clients.",
     "static/": "Static files (CSS, JS) are the same for everyone and are not branch data.",
+    "plans/packages/": "Service packages are company-wide configuration with no client data; only holders of "
+    "service_plans.manage_packages reach the editor (service_plans/tests/test_package_editor.py).",
+    "plans/self/": "The client's self-service page takes no login: the signed token names one client and shows "
+    "only that client (a forged or expired token is 404; service_plans/tests/test_packages_pages.py).",
 }
 
 
@@ -342,11 +427,53 @@ def ctx(users, org, customer_a, customer_b):
         accept=True)
     attachment = attachment_add(actor=users["branch_a"], ticket_id=ticket.pk, upload=SimpleUploadedFile(
         "matrix.txt", b"matrix attachment", content_type="text/plain"))
-    return {"users": users, "org": org, "customer_a": customer_a, "customer_b": customer_b,
+    plans = _service_plans_records(users, org, customer_a)
+    return {"users": users, "org": org, "customer_a": customer_a, "customer_b": customer_b, **plans,
             "ticket": ticket, "missing_ticket_id": ticket.pk + 1000, "attachment": attachment,
             "missing_customer_id": top + 1000, "batch": batch, "missing_batch_id": batch.pk + 1000,
             "segment": segment, "missing_segment_id": Segment.objects.aggregate(top=Max("pk"))["top"] + 1000,
             "draft": draft, "submitted": submitted, "missing_rule_set_id": submitted.pk + 1000}
+
+
+def _service_plans_records(users, org, customer_a) -> dict:
+    """One of each service_plans record on customer_a, and a reviewer scoped to branch B (users["reviewer_b"])."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from brokerdesk.service_plans.models import PermissionApplication, ServicePackage, Subscription
+    from brokerdesk.service_plans.selectors.assessments import questionnaire_current
+    from brokerdesk.service_plans.services.assessments import risk_assessment_record
+    from brokerdesk.service_plans.services.professional import professional_apply
+    from brokerdesk.service_plans.services.suitability import product_suitability_check
+    from tests.factories import make_staff
+
+    users["reviewer_b"] = make_staff("t_reviewer_b", "reviewer", scope="branch", branch=org["branch_b"])
+    now = timezone.now()
+    questionnaire = questionnaire_current()
+    answers = {q.position: [q.choices.order_by("position").last().position] for q in questionnaire.questions.all()}
+    assessment = risk_assessment_record(actor=users["branch_a"], customer_id=customer_a.pk, answers=answers,
+                                        lacks_civil_capacity=False, channel="branch", signer_name=customer_a.name)
+    check = product_suitability_check(actor=users["branch_a"], customer_id=customer_a.pk, product_code="PF0006",
+                                      channel="branch")
+    subscription = Subscription.objects.create(
+        customer=customer_a, package=ServicePackage.objects.get(code="platinum"), change="new",
+        status="pending_approval", channel="branch", commission_rate=Decimal("0.16"), requested_by=users["branch_a"],
+        requested_at=now)
+    permission_application = PermissionApplication.objects.create(
+        customer=customer_a, kind="chinext", applied_on=timezone.localdate(), channel="branch",
+        average_assets=Decimal("1"), required_assets=Decimal("100000"), experience_months=1, required_months=24,
+        disclosure_version="matrix", disclosure_signed_at=now, disclosure_signature_hash="0" * 64,
+        status="refused", recorded_at=now - timedelta(minutes=1), recorded_by=users["branch_a"])
+    professional = professional_apply(
+        actor=users["branch_a"], customer_id=customer_a.pk, basis="person_assets",
+        financial_assets=Decimal("6000000"), experience_years=Decimal("3"),
+        evidence_files=[SimpleUploadedFile("matrix.txt", b"matrix evidence", content_type="text/plain")])
+    return {"assessment": assessment, "check": check, "subscription": subscription,
+            "permission_application": permission_application, "professional": professional,
+            "evidence": professional.evidence.first()}
 
 
 @pytest.fixture
@@ -379,6 +506,7 @@ def _traces(ctx) -> dict:
     from brokerdesk.core.models import AuditEvent
     from brokerdesk.customers.models import CustomerNote
     from brokerdesk.segmentation.models import RuleSet, SegmentRule
+    from brokerdesk.service_plans.models import ProfessionalApplication, Subscription, SuitabilityCheck
     from brokerdesk.tickets.models import TicketEvent
 
     customer = ctx["customer_a"]
@@ -391,6 +519,9 @@ def _traces(ctx) -> dict:
         "rules": list(SegmentRule.objects.order_by("pk").values_list("pk", "code", "expression")),
         "ticket_events": list(TicketEvent.objects.order_by("pk").values_list("pk", "action", "note")),
         "audit_events_on_tickets": AuditEvent.objects.filter(object_type="ticket").count(),
+        "subscriptions": list(Subscription.objects.order_by("pk").values_list("pk", "status", "decision_note")),
+        "suitability_checks": list(SuitabilityCheck.objects.order_by("pk").values_list("pk", "confirmed_at")),
+        "professional": list(ProfessionalApplication.objects.order_by("pk").values_list("pk", "status")),
     }
 
 

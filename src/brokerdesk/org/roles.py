@@ -73,6 +73,7 @@ PERMISSION_MATRIX: dict[str, set[str]] = {
     "service_plans.add_professionalapplication": {Role.BRANCH_STAFF, Role.CLIENT_MANAGER, Role.REVIEWER},
     "service_plans.review_professional": {Role.REVIEWER, Role.COMPLIANCE},
     "service_plans.apply_permission": {Role.BRANCH_STAFF, Role.CLIENT_MANAGER, Role.REVIEWER},
+    "service_plans.view_permissionapplication": WORKS_WITH_CLIENTS,
     # Django admin: organisation and configuration, administrators only.
     "org.view_company": {Role.ADMIN},
     "org.change_company": {Role.ADMIN},

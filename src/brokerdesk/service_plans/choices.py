@@ -38,6 +38,17 @@ class SubscriptionStatus(models.TextChoices):
 OPEN_SUBSCRIPTION_STATUSES = (SubscriptionStatus.PENDING_APPROVAL, SubscriptionStatus.COOLING_OFF)
 
 
+class SubscriptionAction(models.TextChoices):
+    REQUEST = "request", _("Requested")
+    APPROVE = "approve", _("Approved")
+    REJECT = "reject", _("Rejected")
+    WITHDRAW = "withdraw", _("Withdrawn")
+    COOLING_OFF = "cooling_off", _("Cooling-off started")
+    ACTIVATE = "activate", _("Took effect")
+    END = "end", _("Ended (replaced)")
+    CANCEL = "cancel", _("Cancelled")
+
+
 class SubscriptionChange(models.TextChoices):
     NEW = "new", _("New subscription")
     UPGRADE = "upgrade", _("Upgrade")

@@ -26,6 +26,7 @@ from brokerdesk.service_plans.choices import (
     RequestChannel,
     ServiceEventKind,
     SubjectKind,
+    SubscriptionAction,
     SubscriptionChange,
     SubscriptionStatus,
     SuitabilityOutcome,
@@ -171,9 +172,9 @@ class SubscriptionEvent(models.Model):
     """The subscription's history: every transition, who and when."""
 
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("action"), max_length=20)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
+    action = models.CharField(_("action"), max_length=20, choices=SubscriptionAction.choices)
+    from_status = models.CharField(max_length=20, choices=SubscriptionStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=SubscriptionStatus.choices)
     actor = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     at = models.DateTimeField(_("at"))
     note = models.CharField(_("note"), max_length=500, blank=True)
@@ -485,14 +486,31 @@ class PermissionApplication(models.Model):
     channel = models.CharField(_("channel"), max_length=20, choices=RequestChannel.choices)
     window_start = models.DateField(_("assets from"), null=True, blank=True)
     window_end = models.DateField(_("assets to"), null=True, blank=True)
+    trading_days = models.PositiveSmallIntegerField(_("trading days in the window"), default=0)
+    days_with_assets = models.PositiveSmallIntegerField(_("days with an asset snapshot"), default=0)
+    days_without_data = models.JSONField(
+        _("days without published data"), default=list, blank=True,
+        help_text=_("Trading days of the window the lake had no asset snapshots for (counted as 0)."))
+    assets_sum = models.DecimalField(_("sum of daily assets"), max_digits=22, decimal_places=2, default=0)
     average_assets = models.DecimalField(_("average daily assets"), **MONEY)
     required_assets = models.DecimalField(_("required average assets"), **MONEY)
     first_traded_on = models.DateField(_("first traded on"), null=True, blank=True)
+    first_trade_source = models.CharField(
+        _("first trade from"), max_length=10, blank=True,
+        choices=[("lake", _("Trades with this firm")), ("csdc", _("CSDC query (other firms)"))])
+    lake_first_traded_on = models.DateField(_("first trade with this firm"), null=True, blank=True)
+    csdc_first_traded_on = models.DateField(_("first trade per CSDC query"), null=True, blank=True)
     experience_months = models.PositiveSmallIntegerField(_("months of trading experience"))
     required_months = models.PositiveSmallIntegerField(_("required months"))
+    investor_category = models.CharField(_("investor category"), max_length=20, choices=InvestorCategory.choices,
+                                         blank=True)
+    client_risk_level = models.CharField(_("client risk level"), max_length=2, blank=True)
+    assessment_expires_on = models.DateField(_("assessment expires on"), null=True, blank=True)
+    is_lowest_category = models.BooleanField(_("lowest category"), default=False)
     disclosure_version = models.CharField(_("risk disclosure version"), max_length=30)
     disclosure_signed_at = models.DateTimeField(_("risk disclosure signed at"))
     disclosure_signature_hash = models.CharField(_("signature hash"), max_length=64)
+    signer_name = models.CharField(_("signed by"), max_length=120, blank=True)
     status = models.CharField(_("result"), max_length=10, choices=PermissionApplicationStatus.choices)
     reasons = models.JSONField(_("reasons"), default=list)
     recorded_at = models.DateTimeField(_("recorded at"))
