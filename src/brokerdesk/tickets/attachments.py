@@ -5,10 +5,6 @@ directly. Downloads carry a sandboxing Content-Security-Policy; HTML, SVG and an
 show inline are served as downloads, so an uploaded page can never run script in the platform's origin.
 """
 
-import hashlib
-import os
-import tempfile
-import unicodedata
 from pathlib import Path
 
 from django.conf import settings
@@ -18,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brokerdesk.core.audit import audit_record
+from brokerdesk.core.blobs import BlobStore, BlobTooLarge, safe_filename
 from brokerdesk.core.errors import NotFound, ValidationFailed
 from brokerdesk.core.scoping import database_id
 from brokerdesk.tickets.models import Attachment
@@ -30,40 +27,26 @@ INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/pdf", "audi
 CHUNK = 1024 * 1024
 
 
+def _store_root() -> BlobStore:
+    return BlobStore(Path(settings.ATTACHMENT_DIR), settings.ATTACHMENT_MAX_BYTES)
+
+
 def blob_path(sha256: str) -> Path:
     """Where the file with this content lives."""
-    return Path(settings.ATTACHMENT_DIR) / sha256[:2] / sha256
+    return _store_root().path(sha256)
 
 
 def _safe_filename(name: str) -> str:
-    name = unicodedata.normalize("NFC", os.path.basename(name or "")).replace("\x00", "")
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '/\\"')
-    return (name or "attachment")[:200]
+    return safe_filename(name, "attachment")
 
 
 def _store(chunks) -> tuple[str, int]:
     """Write the chunks to their content-addressed place (atomically) and return (sha256, size)."""
-    root = Path(settings.ATTACHMENT_DIR)
-    root.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
-    with tempfile.NamedTemporaryFile(dir=root, delete=False) as tmp:
-        for chunk in chunks:
-            size += len(chunk)
-            if size > settings.ATTACHMENT_MAX_BYTES:
-                tmp.close()
-                os.unlink(tmp.name)
-                raise ValidationFailed(details={"file": [_("The file is larger than the limit of %(mb)d MB.")
-                                                          % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}]})
-            digest.update(chunk)
-            tmp.write(chunk)
-    sha = digest.hexdigest()
-    target = blob_path(sha)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        os.unlink(tmp.name)
-    else:
-        os.replace(tmp.name, target)
-    return sha, size
+    try:
+        return _store_root().store(chunks)
+    except BlobTooLarge:
+        raise ValidationFailed(details={"file": [_("The file is larger than the limit of %(mb)d MB.")
+                                                  % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}]}) from None
 
 
 def attachment_add(*, actor, ticket_id, upload) -> Attachment:

@@ -6,10 +6,6 @@ Evidence files are stored outside the web root by their SHA-256 (equal files onc
 are served only after the application's access check, as sandboxed downloads.
 """
 
-import hashlib
-import os
-import tempfile
-import unicodedata
 from dataclasses import fields, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -22,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brokerdesk.core.audit import audit_record
+from brokerdesk.core.blobs import BlobStore, BlobTooLarge, safe_filename
 from brokerdesk.core.errors import (
     ApplicationError,
     Conflict,
@@ -69,42 +66,18 @@ def professional_criteria() -> scoring.ProfessionalCriteria:
 # --- Evidence files --------------------------------------------------------------------------------------------
 
 
+def _evidence_store() -> BlobStore:
+    # Its own root: ticket retention deletes attachments after 3 years; evidence is kept 20.
+    return BlobStore(Path(settings.ATTACHMENT_DIR) / "evidence", settings.ATTACHMENT_MAX_BYTES)
+
+
 def evidence_path(sha256: str) -> Path:
-    """Where the evidence file with this content lives (the same content-addressed store as attachments)."""
-    return Path(settings.ATTACHMENT_DIR) / sha256[:2] / sha256
+    """Where the evidence file with this content lives."""
+    return _evidence_store().path(sha256)
 
 
 def _safe_filename(name: str) -> str:
-    name = unicodedata.normalize("NFC", os.path.basename(name or "")).replace("\x00", "")
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '/\\"')
-    return (name or "evidence")[:200]
-
-
-def _store(upload) -> tuple[str, int]:
-    """Write an upload to its content-addressed place (atomically); (sha256, size). Too large: ValueError."""
-    root = Path(settings.ATTACHMENT_DIR)
-    root.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
-    with tempfile.NamedTemporaryFile(dir=root, delete=False) as tmp:
-        try:
-            for chunk in upload.chunks(CHUNK):
-                size += len(chunk)
-                if size > settings.ATTACHMENT_MAX_BYTES:
-                    raise ValueError("too large")
-                digest.update(chunk)
-                tmp.write(chunk)
-        except BaseException:
-            tmp.close()
-            os.unlink(tmp.name)
-            raise
-    sha = digest.hexdigest()
-    target = evidence_path(sha)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        os.unlink(tmp.name)
-    else:
-        os.replace(tmp.name, target)
-    return sha, size
+    return safe_filename(name, "evidence")
 
 
 # --- Applying --------------------------------------------------------------------------------------------------
@@ -198,8 +171,8 @@ def professional_apply(*, actor, customer_id, basis: str, financial_assets=None,
     stored = []
     for upload in files:
         try:
-            sha, size = _store(upload)
-        except ValueError:
+            sha, size = _evidence_store().store(upload.chunks(CHUNK))
+        except BlobTooLarge:
             raise ValidationFailed(details={"evidence": [_("%(name)s is larger than the limit of %(mb)d MB.") % {
                 "name": _safe_filename(upload.name), "mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}]}) from None
         stored.append((_safe_filename(upload.name), (upload.content_type or "application/octet-stream")[:100],
