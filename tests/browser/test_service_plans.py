@@ -121,7 +121,7 @@ def test_it_upgrades_a_client_from_the_360_and_a_reviewer_approves_it(
     page, sign_in, open_page, live_server, users, org, tiers, seeded, screenshot
 ):
     from brokerdesk.core.models import AuditEvent
-    from brokerdesk.service_plans.choices import SubscriptionStatus
+    from brokerdesk.service_plans.choices import SubscriptionAction, SubscriptionStatus
     from brokerdesk.service_plans.models import CommissionChange, Subscription, SubscriptionEvent
     from brokerdesk.service_plans.services.subscriptions import SubscriptionRequest, subscription_request
     from brokerdesk.service_plans.tests.support import put_in_tier
@@ -170,7 +170,7 @@ def test_it_upgrades_a_client_from_the_360_and_a_reviewer_approves_it(
     desk.get_by_test_id("approve").click()
     expect(desk.get_by_test_id("subscription-status")).to_have_text(zh(SubscriptionStatus.ACTIVE.label))
     expect(desk.get_by_test_id("approve")).to_have_count(0)
-    expect(desk.get_by_test_id("subscription-events")).to_contain_text("approve")
+    expect(desk.get_by_test_id("subscription-events")).to_contain_text(zh(SubscriptionAction.APPROVE.label))
     screenshot("package-upgrade-approved")
 
     today = timezone.localdate()
