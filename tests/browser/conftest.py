@@ -88,30 +88,60 @@ class PageProblems:
         self.js_errors.append(str(error))
 
 
-@pytest.fixture
-def page(browser, live_server, request) -> Iterator:
-    """A new browser context (no cookies) on the live server, in Chinese as the staff's browsers are."""
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="zh-CN",  # Accept-Language: zh-CN -> the app's default language, zh-hans
-        timezone_id="Asia/Shanghai",
-        viewport=VIEWPORT,
-    )
+def _new_page(browser, live_server, **options):
+    """A page in a new browser context (no cookies) on the live server, in Chinese as the staff's browsers are,
+    recording requests off the live server and uncaught JavaScript errors."""
+    context = browser.new_context(**{
+        "base_url": live_server.url,
+        "locale": "zh-CN",  # Accept-Language: zh-CN -> the app's default language, zh-hans
+        "timezone_id": "Asia/Shanghai",
+        "viewport": VIEWPORT,
+        **options,
+    })
     context.set_default_timeout(10_000)
     problems = PageProblems(live_server.url)
     context.on("request", problems.on_request)
-    page = context.new_page()
-    page.on("pageerror", problems.on_page_error)
-    page.problems = problems
-    yield page
+    new_page = context.new_page()
+    new_page.on("pageerror", problems.on_page_error)
+    new_page.problems = problems
+    return new_page
+
+
+def _close_checked(opened_page, request, name: str) -> None:
+    """Close a test's page: a full-page screenshot first if the test failed; then no external request and no
+    JavaScript error may have happened."""
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         target = Path(os.environ.get("BROKERDESK_VAR_DIR", "var/test")) / "browser-failures"
         target.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(target / f"{_safe_name(request.node.name)}.png"), full_page=True)
-    context.close()
+        opened_page.screenshot(path=str(target / f"{_safe_name(name)}.png"), full_page=True)
+    opened_page.context.close()
+    problems = opened_page.problems
     assert not problems.external_requests, f"the page reached outside the live server: {problems.external_requests}"
     assert not problems.js_errors, f"uncaught JavaScript errors: {problems.js_errors}"
+
+
+@pytest.fixture
+def page(browser, live_server, request) -> Iterator:
+    """A new browser context (no cookies) on the live server, in Chinese as the staff's browsers are."""
+    new_page = _new_page(browser, live_server)
+    yield new_page
+    _close_checked(new_page, request, request.node.name)
+
+
+@pytest.fixture
+def open_page(browser, live_server, request) -> Iterator:
+    """open_page(**context_options): a page in a new browser context (a second person at another desk, or a
+    phone), watched like the `page` fixture's: no request off the live server, no uncaught JavaScript error."""
+    opened = []
+
+    def _open(**options):
+        opened.append(_new_page(browser, live_server, **options))
+        return opened[-1]
+
+    yield _open
+    for i, opened_page in enumerate(opened):
+        _close_checked(opened_page, request, f"{request.node.name}-{i + 1}")
 
 
 @pytest.fixture
@@ -130,22 +160,32 @@ def screenshot(page):
     return _take
 
 
-@pytest.fixture
-def sign_in(page):
-    """sign_in(user): through the login form, as a person would; ends on the home page."""
+def sign_in_on(page, user) -> None:
+    """Sign in through the login form, as a person would; ends on the home page."""
     from playwright.sync_api import expect
 
     from tests.factories import PASSWORD
 
-    def _sign_in(user) -> None:
-        page.goto("/login/")
-        form = page.locator("form:has(input[name=password])")
-        form.locator("input[name=username]").fill(user.username)
-        form.locator("input[name=password]").fill(PASSWORD)
-        form.locator("button[type=submit]").click()
-        expect(page.get_by_test_id("current-user")).to_contain_text(str(user))
+    page.goto("/login/")
+    form = page.locator("form:has(input[name=password])")
+    form.locator("input[name=username]").fill(user.username)
+    form.locator("input[name=password]").fill(PASSWORD)
+    form.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("current-user")).to_contain_text(str(user))
 
-    return _sign_in
+
+def zh(text) -> str:
+    """A (lazy) message as the zh-hans pages show it."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return str(text)
+
+
+@pytest.fixture
+def sign_in(page):
+    """sign_in(user): sign_in_on the test's page."""
+    return lambda user: sign_in_on(page, user)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -5,18 +5,15 @@ Elements are found by data-testid, name attributes and data-action, not by label
 Chinese by default. Status and satisfaction labels are compared with what the zh-hans catalog makes of them.
 """
 
-import os
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
-from tests.browser.conftest import VIEWPORT, PageProblems, _safe_name
+from tests.browser.conftest import sign_in_on, zh
 from tests.browser.xss_payloads import EXECUTABLE, FILENAME_PAYLOADS, LITERAL, MARKERS, PAYLOADS, chunks, joined
 
 pytestmark = pytest.mark.browser
@@ -59,56 +56,8 @@ INJECTED_ELEMENTS_JS = """
 SETTLE_JS = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0))))"
 
 
-def zh(text) -> str:
-    with translation.override("zh-hans"):
-        return str(text)
-
-
 def normalized(text: str) -> str:
     return " ".join(text.split())
-
-
-def sign_in_on(page, user) -> None:
-    """The sign_in fixture's steps, for a page of another browser context."""
-    from tests.factories import PASSWORD
-
-    page.goto("/login/")
-    form = page.locator("form:has(input[name=password])")
-    form.locator("input[name=username]").fill(user.username)
-    form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    expect(page.get_by_test_id("current-user")).to_contain_text(str(user))
-
-
-@pytest.fixture
-def open_page(browser, live_server, request) -> Iterator:
-    """open_page(**context_options): a page in a new browser context (a second person at another desk, or a
-    phone), watched like the `page` fixture's: no request off the live server, no uncaught JavaScript error."""
-    opened = []
-
-    def _open(**options):
-        context = browser.new_context(**{"base_url": live_server.url, "locale": "zh-CN",
-                                         "timezone_id": "Asia/Shanghai", "viewport": VIEWPORT, **options})
-        context.set_default_timeout(10_000)
-        problems = PageProblems(live_server.url)
-        context.on("request", problems.on_request)
-        new_page = context.new_page()
-        new_page.on("pageerror", problems.on_page_error)
-        new_page.problems = problems
-        opened.append(new_page)
-        return new_page
-
-    yield _open
-    report = getattr(request.node, "rep_call", None)
-    for i, opened_page in enumerate(opened):
-        if report is not None and report.failed:
-            target = Path(os.environ.get("BROKERDESK_VAR_DIR", "var/test")) / "browser-failures"
-            target.mkdir(parents=True, exist_ok=True)
-            opened_page.screenshot(path=str(target / f"{_safe_name(request.node.name)}-{i + 1}.png"), full_page=True)
-        opened_page.context.close()
-    for opened_page in opened:
-        assert not opened_page.problems.external_requests, opened_page.problems.external_requests
-        assert not opened_page.problems.js_errors, opened_page.problems.js_errors
 
 
 # --- 1. The journey ------------------------------------------------------------------------------------------

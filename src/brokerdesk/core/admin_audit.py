@@ -40,3 +40,16 @@ class AuditedModelAdmin(admin.ModelAdmin):
     def _audit(request, obj, verb, before, after):
         audit_record(actor=request.user, action=f"admin.{obj._meta.model_name}.{verb}",
                      object_type=obj._meta.model_name, object_id=obj.pk, before=before, after=after)
+
+
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Records that are evidence (kept for years, never edited): viewable in the admin, nothing more."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

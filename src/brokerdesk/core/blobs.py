@@ -59,3 +59,17 @@ def safe_filename(name: str, fallback: str) -> str:
     name = unicodedata.normalize("NFC", os.path.basename(name or "")).replace("\x00", "")
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '/\\"')
     return (name or fallback)[:200]
+
+
+def blob_response(path: Path, *, filename: str, content_type: str, inline_types: frozenset[str]):
+    """Serve a stored file after the caller's access check. Types not known to be safe inline are downloads,
+    and the sandboxing Content-Security-Policy keeps an uploaded page from running script in our origin."""
+    from django.http import FileResponse
+
+    inline = content_type in inline_types
+    response = FileResponse(path.open("rb"), as_attachment=not inline, filename=filename,
+                            content_type=content_type if inline else "application/octet-stream")
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -20,6 +20,14 @@ class ApplicationError(Exception):
             self.code = code
         super().__init__(self.message)
 
+    @property
+    def problems(self) -> list[str]:
+        """The detail messages to show under the message (details that are not messages, such as ids, are left
+        out)."""
+        details = self.details if isinstance(self.details, dict) else {}
+        return [str(p) for value in details.values() for p in (value if isinstance(value, list) else [value])
+                if isinstance(p, str)]
+
     def as_dict(self) -> dict:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 

@@ -47,3 +47,14 @@ def mask_address(value: str) -> str:
     if not value:
         return ""
     return value[:6] + "****" if len(value) > 6 else value
+
+
+def mask_name(value: str, kind: str = "person") -> str:
+    """A client's name in lists: a person keeps the surname (张**); an organisation (any other customer kind)
+    its first four characters."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if kind == "person":
+        return _mask(value, 1, 0)
+    return value[:4] + "****" if len(value) > 4 else _mask(value, 1, 0)

@@ -96,11 +96,15 @@ def recent_runs(actor, limit: int = 30) -> list[SegmentRun]:
     return list(SegmentRun.objects.select_related("rule_set")[:limit])
 
 
+def current_tier_memberships() -> QuerySet[SegmentMembership]:
+    """Every client's current asset-tier membership (one row per tiered client). Callers scope it to the clients
+    they may see (bulk reports) or filter it to one client they already scoped."""
+    return SegmentMembership.objects.filter(valid_to__isnull=True, segment__dimension=DimensionChoice.TIER)
+
+
 def current_tier(customer_id: int) -> Segment | None:
     """The asset tier a client is in now (None before the first run). For services that already scoped the client."""
-    membership = (SegmentMembership.objects.filter(customer_id=customer_id, valid_to__isnull=True,
-                                                   segment__dimension=DimensionChoice.TIER)
-                  .select_related("segment").first())
+    membership = current_tier_memberships().filter(customer_id=customer_id).select_related("segment").first()
     return membership.segment if membership else None
 
 

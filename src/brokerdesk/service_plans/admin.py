@@ -3,7 +3,7 @@ there: they are evidence kept for 20 years, never edited or deleted."""
 
 from django.contrib import admin
 
-from brokerdesk.core.admin_audit import AuditedModelAdmin
+from brokerdesk.core.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 from brokerdesk.core.audit import audit_record
 from brokerdesk.service_plans import admin_assessments  # noqa: F401  (questionnaire and assessment admin)
 from brokerdesk.service_plans.models import (
@@ -56,24 +56,13 @@ class ProductAdmin(AuditedModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SuitabilityCheck)
-class SuitabilityCheckAdmin(ReadOnlyAdmin):
+class SuitabilityCheckAdmin(ReadOnlyModelAdmin):
     list_display = ["checked_at", "customer", "subject_code", "subject_risk", "client_risk_level", "outcome",
                     "confirmed_at"]
     list_filter = ["outcome", "subject_kind"]
 
 
 @admin.register(CommissionExport)
-class CommissionExportAdmin(ReadOnlyAdmin):
+class CommissionExportAdmin(ReadOnlyModelAdmin):
     list_display = ["file_name", "rows", "sha256", "created_at", "created_by"]

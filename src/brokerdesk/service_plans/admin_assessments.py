@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from brokerdesk.core.admin_audit import AuditedModelAdmin
+from brokerdesk.core.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import ApplicationError
 from brokerdesk.service_plans.models import (
@@ -208,19 +208,8 @@ class QuestionAdmin(_AuditedInlineMixin, AuditedModelAdmin):
         return False
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(RiskAssessment)
-class RiskAssessmentAdmin(_ReadOnlyAdmin):
+class RiskAssessmentAdmin(ReadOnlyModelAdmin):
     list_display = ["customer", "level", "score", "previous_level", "is_lowest_category", "assessed_at",
                     "expires_on", "channel", "recorded_by"]
     list_filter = ["level", "is_lowest_category", "channel"]
@@ -246,7 +235,7 @@ class ProfessionalEvidenceInline(admin.TabularInline):
 
 
 @admin.register(ProfessionalApplication)
-class ProfessionalApplicationAdmin(_ReadOnlyAdmin):
+class ProfessionalApplicationAdmin(ReadOnlyModelAdmin):
     list_display = ["customer", "basis", "status", "criteria_met", "requested_at", "requested_by", "decided_at",
                     "decided_by"]
     list_filter = ["status", "basis", "criteria_met"]

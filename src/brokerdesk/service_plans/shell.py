@@ -7,7 +7,7 @@ from brokerdesk.core.registry import CustomerSection, NavItem, register_customer
 
 def _services_section(actor, customer) -> dict:
     from brokerdesk.service_plans.models import SuitabilityCheck
-    from brokerdesk.service_plans.services.subscriptions import current_package, current_subscription
+    from brokerdesk.service_plans.selectors.packages import current_package, current_subscription
 
     return {"customer": customer, "package": current_package(customer), "active": current_subscription(customer),
             "checks": SuitabilityCheck.objects.filter(customer=customer)[:5]}

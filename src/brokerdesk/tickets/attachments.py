@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brokerdesk.core.audit import audit_record
-from brokerdesk.core.blobs import BlobStore, BlobTooLarge, safe_filename
+from brokerdesk.core.blobs import BlobStore, BlobTooLarge, blob_response, safe_filename
 from brokerdesk.core.errors import NotFound, ValidationFailed
 from brokerdesk.core.scoping import database_id
 from brokerdesk.tickets.models import Attachment
@@ -22,8 +22,8 @@ from brokerdesk.tickets.selectors import ticket_get_for_actor
 from brokerdesk.tickets.services import ticket_action_check, ticket_event_record, ticket_lock_for_actor
 
 # Shown in the browser; everything else is a download.
-INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/pdf", "audio/mpeg", "audio/wav", "audio/x-wav",
-                "text/plain"}
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "application/pdf", "audio/mpeg", "audio/wav",
+                          "audio/x-wav", "text/plain"})
 CHUNK = 1024 * 1024
 
 
@@ -82,10 +82,5 @@ def attachment_response(*, actor, ticket_id, attachment_id) -> FileResponse:
         raise NotFound()
     audit_record(actor=actor, action="tickets.attachment_read", object_type="ticket", object_id=ticket.pk,
                  details={"attachment": attachment.pk, "sha256": attachment.sha256})
-    inline = attachment.content_type in INLINE_TYPES
-    response = FileResponse(path.open("rb"), as_attachment=not inline, filename=attachment.filename,
-                            content_type=attachment.content_type if inline else "application/octet-stream")
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return blob_response(path, filename=attachment.filename, content_type=attachment.content_type,
+                         inline_types=INLINE_TYPES)

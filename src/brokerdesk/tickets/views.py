@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brokerdesk.core.errors import ApplicationError, NotFound
+from brokerdesk.core.forms import put_errors
 from brokerdesk.core.request_context import current_ip
 from brokerdesk.customers.selectors import customer_get_for_actor
 from brokerdesk.tickets import attachments, forms, selectors, services
@@ -63,18 +64,6 @@ def _ticket_input(data: dict, *, customer_id=None) -> services.TicketInput:
         committed_resolution_at=data.get("committed_resolution_at"), priority=data.get("priority", "normal"))
 
 
-def _put_errors(form, error: ApplicationError) -> None:
-    details = error.details if isinstance(error.details, dict) else {}
-    placed = False
-    for field, problems in details.items():
-        name = field if field in form.fields else None
-        for problem in problems if isinstance(problems, list) else [problems]:
-            form.add_error(name, str(problem))
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
-
-
 @login_required
 @permission_required("tickets.add_ticket", raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -98,7 +87,7 @@ def create(request):
             ticket = services.ticket_create(actor=request.user, data=_ticket_input(
                 form.cleaned_data, customer_id=customer.pk if customer else None), accept=True)
         except ApplicationError as error:
-            _put_errors(form, error)
+            put_errors(form, error)
         else:
             messages.success(request, _("Ticket %(number)s recorded; you are its first-contact owner.")
                              % {"number": ticket.number})
@@ -277,7 +266,7 @@ def public_form(request):
                 description=data["description"], contact_name=data["name"], contact_phone=data["phone"],
                 contact_email=data.get("email", "")))
         except ApplicationError as error:
-            _put_errors(form, error)
+            put_errors(form, error)
         else:
             return render(request, "tickets/public_done.html", {"number": ticket.number})
     form.data = form.data.copy()

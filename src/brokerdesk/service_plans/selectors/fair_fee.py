@@ -9,9 +9,6 @@ instances), already cut to the viewer's scope: it starts from customers_visible_
 subscriptions and memberships are scoped with the same rule (core.scoping.visible_to on the client's branch),
 so the engine never sees a client the viewer may not see.
 
-The current asset tiers are read here straight from the segmentation models (SegmentMembership with valid_to
-NULL of a Segment of dimension "tier"): the segmentation app has no selector for "every client's current tier".
-
 Results are cached (CACHE_SECONDS) under a fingerprint of everything they depend on: the month's published trade
 files, the clients in scope, the active subscriptions, the latest segmentation run and the schedules. Only
 numbers and database ids are cached, never names.
@@ -34,14 +31,15 @@ from django.utils.translation import gettext as _
 from brokerdesk.analytics.engine import fair_fee as engine
 from brokerdesk.core import lake
 from brokerdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from brokerdesk.core.masking import mask_name
 from brokerdesk.core.models import LakePartition
 from brokerdesk.core.scoping import ALL_BRANCHES, database_id, visible_branch, visible_to
 from brokerdesk.customers.choices import CustomerKind
 from brokerdesk.customers.models import Customer
 from brokerdesk.customers.selectors import customers_visible_to
 from brokerdesk.org.models import Branch
-from brokerdesk.segmentation.choices import DimensionChoice
-from brokerdesk.segmentation.models import Segment, SegmentMembership, SegmentRun
+from brokerdesk.segmentation.models import SegmentRun
+from brokerdesk.segmentation.selectors import current_tier_memberships, tiers_by_code
 from brokerdesk.service_plans.choices import SubscriptionStatus
 from brokerdesk.service_plans.models import CommissionSchedule, ServicePackage, Subscription
 
@@ -193,8 +191,8 @@ def _inputs(scope: _Scope, period: FairFeePeriod, trade_files: list[str]) -> eng
         scope.related(Subscription.objects.filter(status=SubscriptionStatus.ACTIVE)).order_by()
         .values_list("customer_id", "package_id", "commission_rate"), engine.SUBSCRIPTIONS_SCHEMA)
     tiers = _arrow(
-        scope.related(SegmentMembership.objects.filter(valid_to__isnull=True, segment__dimension=DimensionChoice.TIER))
-        .order_by().values_list("customer_id", "segment__code", "segment__rank"), engine.TIERS_SCHEMA)
+        scope.related(current_tier_memberships()).order_by()
+        .values_list("customer_id", "segment__code", "segment__rank"), engine.TIERS_SCHEMA)
     schedules = _arrow(CommissionSchedule.objects.order_by().values_list(
         "package_id", "asset_tier", "standard_rate", "min_rate", "max_rate"), engine.SCHEDULES_SCHEMA)
     return engine.FairFeeInputs(
@@ -229,22 +227,6 @@ def _run(scope: _Scope, period: FairFeePeriod, trade_files: list[str] | None = N
         yield run
 
 
-# --- Presentation helpers -------------------------------------------------------------------------------------
-
-
-def masked_name(name: str, kind: str = CustomerKind.PERSON) -> str:
-    """A client's name for lists: a person keeps the surname (张**), an organisation its first four characters.
-
-    core.masking has no name mask yet; this follows its rule (show the start, hide the rest, keep the length
-    for people)."""
-    name = (name or "").strip()
-    if not name:
-        return ""
-    if kind == CustomerKind.PERSON:
-        return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
-    return name[:4] + "****" if len(name) > 4 else name[:1] + "*" * (len(name) - 1)
-
-
 @dataclass(frozen=True)
 class Labels:
     packages: dict[int, str]
@@ -259,7 +241,7 @@ class Labels:
 
 def labels() -> Labels:
     return Labels(packages=dict(ServicePackage.objects.values_list("pk", "name")),
-                  tiers={s.code: s.label for s in Segment.objects.filter(dimension=DimensionChoice.TIER)})
+                  tiers={code: s.label for code, s in tiers_by_code().items()})
 
 
 @dataclass(frozen=True)
@@ -285,7 +267,7 @@ def client_rows(deviations: list[engine.ClientDeviation], names: Labels) -> list
     rows = []
     for d in deviations:
         name, kind = found.get(d.customer_id, ("", CustomerKind.PERSON))
-        rows.append(ClientRow(deviation=d, name=masked_name(name, kind), package=names.package(d.package_id),
+        rows.append(ClientRow(deviation=d, name=mask_name(name, kind), package=names.package(d.package_id),
                               tier=names.tier(d.tier), band_tier=names.tier(d.schedule_tier)))
     return rows
 

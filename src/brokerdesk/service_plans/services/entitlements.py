@@ -20,6 +20,7 @@ from brokerdesk.customers.selectors import customer_get_for_actor, customers_vis
 from brokerdesk.service_plans import rules
 from brokerdesk.service_plans.choices import EntitlementKind, SubscriptionStatus
 from brokerdesk.service_plans.models import ServicePackage, Subscription
+from brokerdesk.service_plans.selectors.packages import default_package
 from brokerdesk.service_plans.services.suitability import client_risk, match_policy
 
 MAX_BULK = 1000
@@ -54,7 +55,7 @@ def question_problems(question: EntitlementQuestion) -> dict[str, list[str]]:
 
 
 def _packages_of(customer_ids: list[int]) -> dict[int, ServicePackage | None]:
-    default = ServicePackage.objects.filter(is_default=True).prefetch_related("entitlements").first()
+    default = default_package()
     packages = dict.fromkeys(customer_ids, default)
     active = (Subscription.objects.filter(customer_id__in=customer_ids, status=SubscriptionStatus.ACTIVE)
               .select_related("package").prefetch_related("package__entitlements"))

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brokerdesk.core.audit import audit_record
-from brokerdesk.core.blobs import BlobStore, BlobTooLarge, safe_filename
+from brokerdesk.core.blobs import BlobStore, BlobTooLarge, blob_response, safe_filename
 from brokerdesk.core.errors import (
     ApplicationError,
     Conflict,
@@ -45,7 +45,7 @@ BACKGROUND_MAX = 300
 MONEY_MAX = Decimal("9999999999999999.99")  # 18 digits, 2 decimals
 YEARS_MAX = Decimal("999.9")
 CHUNK = 1024 * 1024
-INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain"}
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain"})
 
 
 def professional_criteria() -> scoring.ProfessionalCriteria:
@@ -279,10 +279,5 @@ def professional_evidence_response(*, actor, application_id, evidence_id) -> Fil
     audit_record(actor=actor, action="suitability.professional_evidence_read",
                  object_type="professional_application", object_id=evidence.application_id,
                  details={"evidence": evidence.pk, "sha256": evidence.sha256})
-    inline = evidence.content_type in INLINE_TYPES
-    response = FileResponse(path.open("rb"), as_attachment=not inline, filename=evidence.file_name,
-                            content_type=evidence.content_type if inline else "application/octet-stream")
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return blob_response(path, filename=evidence.file_name, content_type=evidence.content_type,
+                         inline_types=INLINE_TYPES)

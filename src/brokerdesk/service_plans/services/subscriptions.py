@@ -18,10 +18,9 @@ from brokerdesk.core.audit import audit_record
 from brokerdesk.core.calendar import is_trading_day
 from brokerdesk.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from brokerdesk.core.permissions import require_permission
-from brokerdesk.customers.choices import CustomerStatus, RiskLevel
 from brokerdesk.customers.models import Customer
 from brokerdesk.customers.selectors import customer_get_for_actor
-from brokerdesk.segmentation.selectors import current_tier, tiers_by_code
+from brokerdesk.segmentation.selectors import current_tier
 from brokerdesk.service_plans.choices import (
     OPEN_SUBSCRIPTION_STATUSES,
     RequestChannel,
@@ -34,10 +33,17 @@ from brokerdesk.service_plans.choices import (
 from brokerdesk.service_plans.events import service_event_record
 from brokerdesk.service_plans.models import (
     CommissionChange,
-    CommissionSchedule,
     ServicePackage,
     Subscription,
     SubscriptionEvent,
+)
+from brokerdesk.service_plans.selectors.packages import (
+    current_package,
+    current_subscription,
+    default_package,
+    eligibility_problems,
+    schedule_for,
+    subscription_get_for_actor,
 )
 from brokerdesk.service_plans.services.suitability import (
     ConfirmationRequired,
@@ -64,48 +70,6 @@ class SubscriptionRequest:
 
 def package_subject(package: ServicePackage) -> Subject:
     return Subject(SubjectKind.PACKAGE, package.code, package.name, package.risk_level)
-
-
-def current_subscription(customer: Customer) -> Subscription | None:
-    return (Subscription.objects.filter(customer=customer, status=SubscriptionStatus.ACTIVE)
-            .select_related("package").first())
-
-
-def current_package(customer: Customer) -> ServicePackage | None:
-    """The package the client has now: the active subscription's, else the default (basic) package."""
-    active = current_subscription(customer)
-    return active.package if active else ServicePackage.objects.filter(is_default=True).first()
-
-
-def schedule_for(package: ServicePackage, tier_code: str) -> CommissionSchedule | None:
-    schedules = {s.asset_tier: s for s in package.schedules.all()}
-    return schedules.get(tier_code) or schedules.get("")
-
-
-def eligibility_problems(customer: Customer, package: ServicePackage, tier_code: str, today: date) -> list[str]:
-    """Why the client may not have the package (empty when eligible); suitability is checked separately."""
-    problems = []
-    if customer.status in (CustomerStatus.CLOSED, CustomerStatus.FROZEN):
-        problems.append(_("The client's account is %(status)s.") % {"status": customer.get_status_display()})
-    if not package.is_active or package.effective_from > today or (
-            package.effective_to is not None and package.effective_to < today):
-        problems.append(_("The package is not on sale today."))
-    if package.min_asset_tier:
-        tiers = tiers_by_code()
-        wanted, have = tiers.get(package.min_asset_tier), tiers.get(tier_code)
-        # rank 0 is the highest tier: the client's rank must be at most the package's.
-        if wanted is not None and (have is None or have.rank > wanted.rank):
-            problems.append(_("The package needs asset tier %(tier)s or above; the client is %(have)s.") % {
-                "tier": wanted.label, "have": have.label if have else _("not yet tiered")})
-    if package.min_risk_level:
-        levels = RiskLevel.values
-        if customer.risk_level not in levels or levels.index(customer.risk_level) < levels.index(
-                package.min_risk_level):
-            problems.append(_("The package needs risk level %(level)s or above.") % {
-                "level": package.min_risk_level})
-    if schedule_for(package, tier_code) is None:
-        problems.append(_("The package has no commission schedule for the client's tier."))
-    return problems
 
 
 def _parse_rate(text: str, errors: FieldErrors) -> Decimal | None:
@@ -146,6 +110,19 @@ def next_trading_day(after: date) -> date:
     return day
 
 
+def _commission_change_queue(subscription: Subscription, *, old_rate, new_rate) -> None:
+    """Queue the change for the core system's next file (nothing when the rate stays), from the next trading day,
+    on the client's primary capital account."""
+    if old_rate == new_rate:
+        return
+    accounts = subscription.customer.capital_accounts
+    account = accounts.filter(is_primary=True).first() or accounts.first()
+    CommissionChange.objects.create(
+        customer=subscription.customer, subscription=subscription,
+        capital_account=account.account_no if account else "", old_rate=old_rate, new_rate=new_rate,
+        effective_on=next_trading_day(timezone.localdate()), created_at=timezone.now())
+
+
 def _activate(subscription: Subscription, *, actor, action: str) -> None:
     """Take effect today: end the previous package, queue the commission change, announce the change."""
     today = timezone.localdate()
@@ -156,16 +133,11 @@ def _activate(subscription: Subscription, *, actor, action: str) -> None:
               note=_("Replaced by subscription %(id)s.") % {"id": subscription.pk})
         old_rate = previous.commission_rate
     else:
-        default = ServicePackage.objects.filter(is_default=True).first()
+        default = default_package()
         schedule = schedule_for(default, subscription.asset_tier) if default else None
         old_rate = schedule.standard_rate if schedule else None
     _move(subscription, SubscriptionStatus.ACTIVE, actor=actor, action=action, effective_on=today)
-    account = customer.capital_accounts.filter(is_primary=True).first() or customer.capital_accounts.first()
-    if old_rate != subscription.commission_rate:
-        CommissionChange.objects.create(
-            customer=customer, subscription=subscription, capital_account=account.account_no if account else "",
-            old_rate=old_rate, new_rate=subscription.commission_rate, effective_on=next_trading_day(today),
-            created_at=timezone.now())
+    _commission_change_queue(subscription, old_rate=old_rate, new_rate=subscription.commission_rate)
     service_event_record(kind=ServiceEventKind.PACKAGE_CHANGED, customer=customer,
                          key=f"subscription:{subscription.pk}",
                          payload={"subscription_id": subscription.pk, "package": subscription.package.code,
@@ -269,15 +241,6 @@ def subscription_request(*, actor, customer_id=None, customer: Customer | None =
     raise refusal
 
 
-def subscription_get_for_actor(actor, subscription_id) -> Subscription:
-    subscription = (Subscription.objects.filter(pk=subscription_id).select_related("customer", "package", "suitability")
-                    .first())
-    if subscription is None:
-        raise NotFound()
-    customer_get_for_actor(actor, subscription.customer_id)
-    return subscription
-
-
 def subscription_approve(*, actor, subscription_id, note: str = "") -> Subscription:
     """Maker-checker: a reviewer other than whoever requested it approves; suitability is decided again."""
     subscription = subscription_get_for_actor(actor, subscription_id)
@@ -335,17 +298,13 @@ def subscription_cancel(*, actor, customer_id=None, customer: Customer | None = 
     active = current_subscription(customer)
     if active is None:
         raise Conflict(_("The client has no package to cancel."))
-    default = ServicePackage.objects.filter(is_default=True).prefetch_related("schedules").first()
+    default = default_package()
     today = timezone.localdate()
     with transaction.atomic():
         _move(active, SubscriptionStatus.ENDED, actor=actor, action="cancel", note=note, ended_on=today)
         schedule = schedule_for(default, active.asset_tier) if default else None
-        account = customer.capital_accounts.filter(is_primary=True).first() or customer.capital_accounts.first()
-        if schedule is not None and schedule.standard_rate != active.commission_rate:
-            CommissionChange.objects.create(
-                customer=customer, subscription=active, capital_account=account.account_no if account else "",
-                old_rate=active.commission_rate, new_rate=schedule.standard_rate,
-                effective_on=next_trading_day(today), created_at=timezone.now())
+        if schedule is not None:
+            _commission_change_queue(active, old_rate=active.commission_rate, new_rate=schedule.standard_rate)
         service_event_record(kind=ServiceEventKind.PACKAGE_CHANGED, customer=customer,
                              key=f"subscription:{active.pk}:cancel",
                              payload={"subscription_id": active.pk, "package": default.code if default else None,

@@ -24,6 +24,7 @@ from brokerdesk.service_plans import rules
 from brokerdesk.service_plans.choices import RequestChannel, ServiceEventKind, SubjectKind, SuitabilityOutcome
 from brokerdesk.service_plans.events import service_event_record
 from brokerdesk.service_plans.models import Product, SuitabilityCheck
+from brokerdesk.service_plans.selectors.packages import check_get_for_actor
 
 
 class SuitabilityRefused(ApplicationError):
@@ -135,14 +136,6 @@ def product_suitability_check(*, actor, customer_id, product_code: str, channel:
 
 def field_error(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(details={field: [message]})
-
-
-def check_get_for_actor(actor, check_id) -> SuitabilityCheck:
-    check = SuitabilityCheck.objects.filter(pk=check_id).select_related("customer").first()
-    if check is None:
-        raise NotFound()
-    customer_get_for_actor(actor, check.customer_id)  # NotFound when the client is not the actor's
-    return check
 
 
 def suitability_confirm(*, actor, check_id, channel: str, signer_name: str, declared_not_recommended: bool,

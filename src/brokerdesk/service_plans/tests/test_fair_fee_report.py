@@ -32,6 +32,7 @@ from django.utils import timezone
 from brokerdesk.analytics.engine.lake import write_file
 from brokerdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from brokerdesk.core.lake import publish
+from brokerdesk.core.masking import mask_name
 from brokerdesk.core.models import AuditEvent
 from brokerdesk.segmentation.models import RuleSet, Segment, SegmentMembership, SegmentRun
 from brokerdesk.service_plans.models import CommissionSchedule, ServicePackage, Subscription
@@ -203,10 +204,10 @@ def test_it_defaults_to_the_last_full_month_with_trades(world):
 
 
 def test_it_masks_names():
-    assert selectors.masked_name("张三丰") == "张**"
-    assert selectors.masked_name("李") == "*"
-    assert selectors.masked_name("深圳市示范投资有限公司", "corporate") == "深圳市示****"
-    assert selectors.masked_name("") == ""
+    assert mask_name("张三丰") == "张**"
+    assert mask_name("李") == "*"
+    assert mask_name("深圳市示范投资有限公司", "corporate") == "深圳市示****"
+    assert mask_name("") == ""
 
 
 # --- Pages ----------------------------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def test_it_shows_the_branch_drill_down_with_masked_names_paged_and_sorted(world
     html = response.content.decode()
     assert re.findall(r'data-customer="(\w+)"', html) == ["FFA3", "FFA5", "FFA4"]
     full_name = world["customers"]["A3"].name
-    assert full_name not in html and selectors.masked_name(full_name) in html
+    assert full_name not in html and mask_name(full_name) in html
     assert "0.199900" not in html  # A2 is on page 2
     page_2 = client.get(url + "&page=2").content.decode()
     assert re.findall(r'data-customer="(\w+)"', page_2) == ["FFA2"] and "0.199900" in page_2

@@ -20,12 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from brokerdesk.core.errors import ApplicationError, NotFound
 from brokerdesk.core.errors import PermissionDenied as AppPermissionDenied
+from brokerdesk.core.forms import put_errors
 from brokerdesk.customers.rules import risk_status
-from brokerdesk.customers.selectors import customer_get_for_actor
 from brokerdesk.service_plans.choices import ApplicationStatus, ProfessionalBasis, RequestChannel
 from brokerdesk.service_plans.selectors import assessments as selectors
 from brokerdesk.service_plans.services import assessments as services
 from brokerdesk.service_plans.services import professional as professional_services
+from brokerdesk.service_plans.views.common import customer_or_404
 
 STAFF_CHANNELS = [c for c in RequestChannel.choices if c[0] != RequestChannel.API]
 EXPIRING_FILTERS = ("all", "expired", "expiring")
@@ -56,26 +57,6 @@ def _page_number(request) -> int:
         return max(1, min(int(request.GET.get("page", 1)), 100_000))
     except ValueError:
         return 1
-
-
-def _customer_or_404(request, customer_id):
-    try:
-        return customer_get_for_actor(request.user, customer_id)
-    except NotFound:
-        raise Http404 from None
-
-
-def _put_errors(form, error: ApplicationError) -> None:
-    """A service's errors onto the form: on their field when the form has it, else above the form."""
-    details = error.details if isinstance(error.details, dict) else {}
-    placed = False
-    for field, problems in details.items():
-        name = field if field in form.fields else None
-        for problem in problems if isinstance(problems, list) else [problems]:
-            form.add_error(name, str(problem))
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 # --- The questionnaire ---------------------------------------------------------------------------------------
@@ -125,7 +106,7 @@ class QuestionnaireForm(forms.Form):
 @permission_required("service_plans.assess_risk", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def assessment_new(request):
-    customer = _customer_or_404(request, request.POST.get("customer") or request.GET.get("customer"))
+    customer = customer_or_404(request.user, request.POST.get("customer") or request.GET.get("customer"))
     questionnaire = selectors.questionnaire_current()
     if questionnaire is None:
         messages.error(request, _("No risk questionnaire is in use; compliance must put one in use first."))
@@ -144,7 +125,7 @@ def assessment_new(request):
             except NotFound:
                 raise Http404 from None
             except ApplicationError as error:
-                _put_errors(form, error)
+                put_errors(form, error)
                 status = error.status if error.status != 400 else 422
             else:
                 messages.success(request, _("Risk assessment recorded: %(level)s.") % {"level": assessment.level})
@@ -257,7 +238,7 @@ def _may_see_professional(user) -> bool:
 @permission_required("service_plans.add_professionalapplication", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def professional_new(request):
-    customer = _customer_or_404(request, request.POST.get("customer") or request.GET.get("customer"))
+    customer = customer_or_404(request.user, request.POST.get("customer") or request.GET.get("customer"))
     form = ProfessionalForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -274,7 +255,7 @@ def professional_new(request):
             except NotFound:
                 raise Http404 from None
             except ApplicationError as error:
-                _put_errors(form, error)
+                put_errors(form, error)
                 status = error.status if error.status != 400 else 422
             else:
                 messages.success(request, _("Application recorded; a reviewer will decide it."))

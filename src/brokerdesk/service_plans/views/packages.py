@@ -3,49 +3,33 @@ client signs, the approval queue with commission exports, and a subscription wit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brokerdesk.core.errors import ApplicationError, NotFound
-from brokerdesk.customers.selectors import customer_get_for_actor, customers_visible_to
-from brokerdesk.segmentation.selectors import current_tier
 from brokerdesk.service_plans import forms
 from brokerdesk.service_plans.choices import RequestChannel, SubscriptionStatus
-from brokerdesk.service_plans.models import CommissionChange, CommissionExport, ServicePackage, Subscription
+from brokerdesk.service_plans.models import ServicePackage
+from brokerdesk.service_plans.selectors import packages as selectors
 from brokerdesk.service_plans.services import commission_export, subscriptions
 from brokerdesk.service_plans.services.packages import package_save
 from brokerdesk.service_plans.services.suitability import (
     ConfirmationRequired,
-    check_get_for_actor,
     needs_confirmation,
     reason_messages,
     suitability_confirm,
 )
-
-STAFF_CHANNELS = [(v, label) for v, label in RequestChannel.choices if v in (RequestChannel.PHONE,
-                                                                             RequestChannel.BRANCH)]
-
-
-def _customer_or_404(request, customer_id):
-    try:
-        return customer_get_for_actor(request.user, customer_id)
-    except NotFound:
-        raise Http404 from None
+from brokerdesk.service_plans.views.common import STAFF_CHANNELS, customer_or_404, int_or_none
 
 
 @login_required
 @permission_required("service_plans.view_servicepackage", raise_exception=True)
 def catalogue(request):
-    active = Q(subscriptions__status=SubscriptionStatus.ACTIVE)
-    packages = (ServicePackage.objects.prefetch_related("entitlements", "schedules")
-                .annotate(subscribers=Count("subscriptions", filter=active)))
-    return render(request, "service_plans/packages/catalogue.html", {"packages": packages})
+    return render(request, "service_plans/packages/catalogue.html", {"packages": selectors.package_catalogue()})
 
 
 @login_required
@@ -75,38 +59,25 @@ def package_edit(request, package_id=None):
         status=error.status if error else 200)
 
 
-def _customer_context(request, customer, **extra) -> dict:
-    active = subscriptions.current_subscription(customer)
-    package = active.package if active else ServicePackage.objects.filter(is_default=True).first()
-    tier = current_tier(customer.pk)
-    history = (Subscription.objects.filter(customer=customer).select_related("package", "requested_by", "decided_by")
-               .prefetch_related("events__actor")[:30])
-    offers = []
-    for p in ServicePackage.objects.filter(is_active=True, is_default=False).prefetch_related("schedules",
-                                                                                                "entitlements"):
-        schedule = subscriptions.schedule_for(p, tier.code if tier else "")
-        offers.append({"package": p, "schedule": schedule,
-                       "problems": subscriptions.eligibility_problems(customer, p, tier.code if tier else "",
-                                                                      timezone.localdate())})
-    return {"customer": customer, "active": active, "package": package, "tier": tier, "history": history,
-            "offers": offers, "channels": STAFF_CHANNELS,
-            "open_request": next((s for s in history if s.status in (SubscriptionStatus.PENDING_APPROVAL,
-                                                                     SubscriptionStatus.COOLING_OFF)), None),
-            **extra}
+def _customer_context(customer, **extra) -> dict:
+    services = selectors.customer_services(customer)
+    return {"customer": customer, "active": services.active, "package": services.package, "tier": services.tier,
+            "history": services.history, "offers": services.offers, "open_request": services.open_request,
+            "channels": STAFF_CHANNELS, **extra}
 
 
 @login_required
 @permission_required("service_plans.view_servicepackage", raise_exception=True)
 def customer_services(request, customer_id):
-    customer = _customer_or_404(request, customer_id)
-    return render(request, "service_plans/packages/customer.html", _customer_context(request, customer))
+    customer = customer_or_404(request.user, customer_id)
+    return render(request, "service_plans/packages/customer.html", _customer_context(customer))
 
 
 @login_required
 @permission_required("service_plans.subscribe_package", raise_exception=True)
 @require_POST
 def customer_request(request, customer_id):
-    customer = _customer_or_404(request, customer_id)
+    customer = customer_or_404(request.user, customer_id)
     data = subscriptions.SubscriptionRequest(
         package_code=request.POST.get("package", ""), channel=request.POST.get("channel", ""),
         commission_rate=request.POST.get("commission_rate", ""), reason=request.POST.get("reason", "")[:500],
@@ -119,24 +90,17 @@ def customer_request(request, customer_id):
         return redirect(reverse("service_plans:check_confirm", args=[needed.details["check_id"]]) + "?" + query)
     except ApplicationError as error:
         return render(request, "service_plans/packages/customer.html", _customer_context(
-            request, customer, request_error=error.message, request_details=error.details,
+            customer, request_error=error,
             posted=request.POST), status=error.status)
     messages.success(request, _("Request recorded: %(status)s.") % {"status": subscription.get_status_display()})
     return redirect("service_plans:subscription", subscription.pk)
-
-
-def int_or_none(value):
-    try:
-        return int(value) if value else None
-    except (TypeError, ValueError):
-        return None
 
 
 @login_required
 @permission_required("service_plans.subscribe_package", raise_exception=True)
 @require_POST
 def customer_cancel(request, customer_id):
-    customer = _customer_or_404(request, customer_id)
+    customer = customer_or_404(request.user, customer_id)
     try:
         subscriptions.subscription_cancel(actor=request.user, customer_id=customer.pk,
                                           channel=request.POST.get("channel", RequestChannel.PHONE),
@@ -155,7 +119,7 @@ def check_confirm(request, check_id):
     """The special risk warning, read to or by the client, and their signature. After a package request, the
     request goes on with the signed check."""
     try:
-        check = check_get_for_actor(request.user, check_id)
+        check = selectors.check_get_for_actor(request.user, check_id)
     except NotFound:
         raise Http404 from None
     source = request.POST if request.method == "POST" else request.GET
@@ -192,13 +156,9 @@ def check_confirm(request, check_id):
 @login_required
 @permission_required("service_plans.approve_subscription", raise_exception=True)
 def approvals(request):
-    visible = customers_visible_to(request.user).values("pk")
-    waiting = (Subscription.objects.filter(customer__in=visible, status__in=[SubscriptionStatus.PENDING_APPROVAL,
-                                                                              SubscriptionStatus.COOLING_OFF])
-               .select_related("customer", "package", "requested_by").order_by("requested_at")[:200])
     return render(request, "service_plans/packages/approvals.html", {
-        "waiting": waiting, "exports": CommissionExport.objects.select_related("created_by")[:10],
-        "unsent": CommissionChange.objects.filter(export__isnull=True).count(),
+        "waiting": selectors.subscriptions_awaiting_decision(request.user),
+        "exports": selectors.commission_exports_recent(), "unsent": selectors.commission_changes_unsent(),
         "may_export": request.user.has_perm("service_plans.export_commission_changes")})
 
 
@@ -223,7 +183,7 @@ def export_commission(request):
 @permission_required("service_plans.view_servicepackage", raise_exception=True)
 def subscription_detail(request, subscription_id):
     try:
-        subscription = subscriptions.subscription_get_for_actor(request.user, subscription_id)
+        subscription = selectors.subscription_get_for_actor(request.user, subscription_id)
     except NotFound:
         raise Http404 from None
     return render(request, "service_plans/packages/subscription.html", {
@@ -256,9 +216,7 @@ def subscription_act(request, subscription_id, action):
     except NotFound:
         raise Http404 from None
     except ApplicationError as error:
-        messages.error(request, error.message + "".join(
-            f" {p}" for problems in (error.details.values() if isinstance(error.details, dict) else [])
-            for p in (problems if isinstance(problems, list) else [])))
+        messages.error(request, " ".join([error.message, *error.problems]))
     return redirect("service_plans:subscription", subscription_id)
 
 

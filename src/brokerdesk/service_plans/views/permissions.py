@@ -17,18 +17,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from brokerdesk.core.errors import ApplicationError, NotFound
+from brokerdesk.core.forms import put_errors
 from brokerdesk.customers.choices import PermissionKind
-from brokerdesk.customers.selectors import customer_get_for_actor
 from brokerdesk.service_plans import permission_rules
 from brokerdesk.service_plans.choices import PermissionApplicationStatus, RequestChannel
 from brokerdesk.service_plans.selectors import permissions as selectors
 from brokerdesk.service_plans.services.permissions import permission_apply
+from brokerdesk.service_plans.views.common import STAFF_CHANNELS, customer_or_404
 
 APPLY = selectors.APPLY_PERMISSION
 # Staff record applications taken at the counter or on a recorded line; self-service and partner channels
 # apply through their own paths.
-STAFF_CHANNELS = [(v, label) for v, label in RequestChannel.choices if v in (RequestChannel.BRANCH,
-                                                                             RequestChannel.PHONE)]
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -45,27 +44,6 @@ class PermissionApplicationForm(forms.Form):
     disclosure_signed = forms.BooleanField(label=gettext_lazy("The client has read and signed the risk disclosure"),
                                            required=False)
     signer_name = forms.CharField(label=gettext_lazy("Signed by (full name)"), max_length=120, required=False)
-
-
-def _put_errors(form: forms.Form, error: ApplicationError) -> None:
-    """A service error in place: on its field when the form shows it, else above the form."""
-    details = error.details if isinstance(error.details, dict) else {}
-    placed = False
-    for field, problems in details.items():
-        for problem in problems if isinstance(problems, list) else [problems]:
-            if not isinstance(problem, str):
-                continue
-            form.add_error(field if field in form.fields and field != "disclosure_version" else None, problem)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
-
-
-def _customer_or_404(user, customer_id):
-    try:
-        return customer_get_for_actor(user, customer_id)
-    except NotFound:
-        raise Http404 from None
 
 
 def _date(value) -> date | None:
@@ -119,7 +97,7 @@ def _panel_context(user, customer, data) -> dict:
 @require_http_methods(["GET", "POST"])
 def application_new(request):
     """The application form for a client (?customer=<id>, optional &kind=)."""
-    customer = _customer_or_404(request.user, request.POST.get("customer") or request.GET.get("customer") or "")
+    customer = customer_or_404(request.user, request.POST.get("customer") or request.GET.get("customer") or "")
     kinds = dict(selectors.applicable_kinds())
     requested_kind = request.POST.get("kind") or request.GET.get("kind")
     kind = requested_kind if requested_kind in kinds else next(iter(kinds), "")
@@ -141,7 +119,7 @@ def application_new(request):
             except NotFound:
                 raise Http404 from None
             except ApplicationError as error:
-                _put_errors(form, error)
+                put_errors(form, error)
             else:
                 if application.status == PermissionApplicationStatus.GRANTED:
                     messages.success(request, _("The permission is open: the client met every criterion."))
@@ -161,7 +139,7 @@ def application_new(request):
 def eligibility_check(request):
     """The eligibility preview (htmx partial; a whole page without htmx): the same figures an application
     stores, for the form's current values, nothing stored."""
-    customer = _customer_or_404(request.user, request.GET.get("customer") or "")
+    customer = customer_or_404(request.user, request.GET.get("customer") or "")
     try:
         context = _panel_context(request.user, customer, request.GET.dict())
     except NotFound:

@@ -9,27 +9,24 @@ from django.core.mail import send_mail
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import ApplicationError, NotFound
 from brokerdesk.customers.models import Customer
-from brokerdesk.customers.selectors import customer_get_for_actor
-from brokerdesk.segmentation.selectors import current_tier
-from brokerdesk.service_plans.choices import RequestChannel, SubscriptionStatus
-from brokerdesk.service_plans.models import Product, ServicePackage, Subscription, SuitabilityCheck
+from brokerdesk.service_plans.choices import RequestChannel
+from brokerdesk.service_plans.models import Product, SuitabilityCheck
+from brokerdesk.service_plans.selectors import packages as selectors
 from brokerdesk.service_plans.services import subscriptions
 from brokerdesk.service_plans.services.suitability import (
     ConfirmationRequired,
-    check_get_for_actor,
     needs_confirmation,
     product_suitability_check,
     reason_messages,
     suitability_confirm,
 )
-from brokerdesk.service_plans.views.packages import STAFF_CHANNELS, int_or_none
+from brokerdesk.service_plans.views.common import STAFF_CHANNELS, customer_or_404, int_or_none
 
 SELF_SERVICE_SALT = "service_plans.self-service"
 SELF_SERVICE_DAYS = 7
@@ -39,10 +36,7 @@ SELF_SERVICE_DAYS = 7
 @permission_required("service_plans.check_suitability", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def product_check(request, customer_id):
-    try:
-        customer = customer_get_for_actor(request.user, customer_id)
-    except NotFound:
-        raise Http404 from None
+    customer = customer_or_404(request.user, customer_id)
     error = None
     if request.method == "POST":
         try:
@@ -65,7 +59,7 @@ def product_check(request, customer_id):
 @permission_required("service_plans.view_suitabilitycheck", raise_exception=True)
 def check_detail(request, check_id):
     try:
-        check = check_get_for_actor(request.user, check_id)
+        check = selectors.check_get_for_actor(request.user, check_id)
     except NotFound:
         raise Http404 from None
     return render(request, "service_plans/suitability/check.html", {
@@ -83,10 +77,7 @@ def self_service_link(customer: Customer) -> str:
 @require_POST
 def self_service_send(request, customer_id):
     """Email the client a personal link to their package page (valid for a week); the send is audited."""
-    try:
-        customer = customer_get_for_actor(request.user, customer_id)
-    except NotFound:
-        raise Http404 from None
+    customer = customer_or_404(request.user, customer_id)
     if not customer.email:
         messages.error(request, _("The client has no email address on file."))
         return redirect("service_plans:customer", customer.pk)
@@ -134,10 +125,8 @@ def self_service(request, token):
                                             declared_not_recommended=request.POST.get("declared") == "on")
                 _self_request(customer, check.subject_code, check.pk)
             elif action == "withdraw":
-                pending = Subscription.objects.filter(
-                    customer=customer, pk=int_or_none(request.POST.get("subscription")),
-                    status__in=[SubscriptionStatus.PENDING_APPROVAL, SubscriptionStatus.COOLING_OFF]).first()
-                if pending is None:
+                pending = selectors.open_subscription(customer)
+                if pending is None or pending.pk != int_or_none(request.POST.get("subscription")):
                     raise NotFound()
                 subscriptions.subscription_withdraw(actor=None, subscription=pending, note=_("Withdrawn by the client"))
             elif action == "cancel":
@@ -150,18 +139,11 @@ def self_service(request, token):
             error = failure
         else:
             return redirect("service_plans:self_service", token)
-    active = subscriptions.current_subscription(customer)
-    tier = current_tier(customer.pk)
-    tier_code = tier.code if tier else ""
-    offers = [p for p in ServicePackage.objects.filter(is_active=True, is_default=False)
-              .prefetch_related("entitlements", "schedules")
-              if not subscriptions.eligibility_problems(customer, p, tier_code, timezone.localdate())]
+    services = selectors.customer_services(customer)
     return render(request, "service_plans/suitability/self_service.html", {
-        "customer": customer, "active": active, "token": token, "offers": offers, "error": error,
-        "confirm": confirm, "package": active.package if active else ServicePackage.objects.filter(
-            is_default=True).first(),
-        "pending": Subscription.objects.filter(customer=customer, status__in=[
-            SubscriptionStatus.PENDING_APPROVAL, SubscriptionStatus.COOLING_OFF]).select_related("package").first(),
+        "customer": customer, "active": services.active, "package": services.package, "token": token,
+        "offers": [offer.package for offer in services.offers if not offer.problems], "error": error,
+        "confirm": confirm, "pending": services.open_request,
     }, status=error.status if error else 200)
 
 
