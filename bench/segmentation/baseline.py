@@ -22,10 +22,10 @@ def main() -> int:
 
     django.setup()
     from bench.segmentation.pandas_baseline import pandas_segment
-    from brokerdesk.segmentation.sources import customers_table, feature_sources
+    from brokerdesk.segmentation.sources import customers_table_in_full, feature_sources
 
     started = time.perf_counter()
-    customers = customers_table()
+    customers = customers_table_in_full()
     sources = _expanded(feature_sources(args.date, customers))
     read = time.perf_counter()
     memberships = pandas_segment(sources, args.date)

@@ -10,6 +10,7 @@ from brokerdesk.analytics.engine.features import sources as engine_sources
 from brokerdesk.core.bulk import read_arrow
 from brokerdesk.core.calendar import is_trading_day
 from brokerdesk.core.lake import current_files
+from brokerdesk.segmentation.client_cache import read_clients
 
 # The engine's columns, preceded by the database id that write-back names clients by.
 CUSTOMER_SCHEMA = engine_sources.CUSTOMER_SCHEMA.insert(0, pa.field("customer_id", pa.int64()))
@@ -19,14 +20,22 @@ SECURITY_SCHEMA = engine_sources.SECURITY_SCHEMA
 HISTORY_DAYS = 400
 
 
-def customers_table() -> pa.Table:
-    """Every client with the master-data columns the features use, plus the database id write-back needs."""
+CUSTOMER_SELECT = (
     # Dates as text: Arrow parses them in bulk (see core.bulk.read_arrow); the same SQL on both databases.
-    return read_arrow(
-        "SELECT id, customer_no, kind, client_class, CAST(opened_on AS TEXT), CAST(birth_date AS TEXT), status,"
-        " investor_category FROM customers_customer",
-        CUSTOMER_SCHEMA,
-    )
+    "SELECT id, customer_no, kind, client_class, CAST(opened_on AS TEXT), CAST(birth_date AS TEXT), status,"
+    " investor_category FROM customers_customer"
+)
+
+
+def customers_table() -> pa.Table:
+    """Every client with the master-data columns the features use, plus the database id write-back needs: the
+    clients changed since the previous read, merged into the ones kept from it (see client_cache)."""
+    return read_clients(CUSTOMER_SELECT, CUSTOMER_SCHEMA)
+
+
+def customers_table_in_full() -> pa.Table:
+    """The same table read straight from the database (the pandas baseline's way)."""
+    return read_arrow(CUSTOMER_SELECT, CUSTOMER_SCHEMA)
 
 
 def securities_table() -> pa.Table:
