@@ -7,9 +7,12 @@ updated since then (every writer of these columns sets updated_at: the intake's 
 and the ones added since, and merges them in. It is checked against the database's count and read in full
 when they differ, when it is missing or unreadable, or when its columns changed.
 
-A transaction that began before a read but committed after it leaves rows whose updated_at is older than the
-read: each read takes again everything updated in the REREAD_MARGIN before the previous one, longer than any
-writer's transaction (an intake apply takes minutes).
+A writer stamps updated_at just before its statement, so rows can carry a stamp older than a read that did not
+see them only if their transaction was still open during that read. Reads therefore shut writers out while
+they run (SQLite: the IMMEDIATE transaction holds the write lock; PostgreSQL: a SHARE lock on the table), so
+every writer either committed before the read or stamps its rows after the lock was taken; the next read takes
+again everything stamped from REREAD_MARGIN before that moment, which covers the time between a writer's stamp
+and its statement many times over.
 """
 
 import json
@@ -22,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from brokerdesk.core.bulk import read_arrow
@@ -30,7 +33,8 @@ from brokerdesk.core.lake import lake_root
 
 log = logging.getLogger(__name__)
 
-REREAD_MARGIN = timedelta(hours=1)
+REREAD_MARGIN = timedelta(minutes=1)
+LOCK_TIMEOUT = "60s"  # PostgreSQL: how long a read waits for a writer (an intake) to commit
 CACHE_DIR = "segmentation/clients"  # under the lake: clients.parquet and clients.json
 
 
@@ -41,8 +45,25 @@ def cache_dir() -> Path:
 def read_clients(select: str, schema: pa.Schema) -> pa.Table:
     """Every client's columns, with the cache when it is usable; `select` is the SELECT ... FROM list without
     a WHERE clause, its columns in `schema`'s order, the first being the database id."""
-    started = timezone.now()
     cached = _load(schema)
+    with transaction.atomic():
+        started = _writers_shut_out()
+        table = _read(select, schema, cached)
+    _save(table, schema, started)
+    return table
+
+
+def _writers_shut_out():
+    """Hold off the writers of the clients table until the read's transaction ends; the time they were shut out
+    from."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            cursor.execute("LOCK TABLE customers_customer IN SHARE MODE")
+    return timezone.now()
+
+
+def _read(select: str, schema: pa.Schema, cached) -> pa.Table:
     table = None
     if cached is not None:
         table, watermark, max_id = cached
@@ -57,7 +78,6 @@ def read_clients(select: str, schema: pa.Schema) -> pa.Table:
             table = None
     if table is None:
         table = read_arrow(select, schema)
-    _save(table, schema, started)
     return table
 
 

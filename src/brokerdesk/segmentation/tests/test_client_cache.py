@@ -45,8 +45,8 @@ def test_it_merges_changed_and_new_clients_into_the_kept_ones(clients, org):
 
 def test_it_reads_again_what_a_late_committing_writer_changed_before_the_last_read(clients):
     customers_table()
-    # A transaction that stamped its rows a while before the read and committed after it.
-    stamped = timezone.now() - client_cache.REREAD_MARGIN + timedelta(minutes=5)
+    # A writer that stamped its rows just before the read took its lock, and wrote them after it.
+    stamped = timezone.now() - client_cache.REREAD_MARGIN / 2
     Customer.objects.filter(pk=clients[1].pk).update(investor_category="professional", updated_at=stamped)
     assert _rows(customers_table()) == _rows(customers_table_in_full())
 
