@@ -78,6 +78,8 @@ class Customer(models.Model):
             # Inbound email finds the client by sender address, case-insensitively (email__iexact is UPPER() = UPPER()
             # on PostgreSQL).
             models.Index(Upper("email"), name="customer_email_upper_idx"),
+            # Segmentation reads the clients changed since its previous read (segmentation/client_cache.py).
+            models.Index(fields=["updated_at"], name="customer_updated_at_idx"),
         ]
 
     def __str__(self) -> str:
