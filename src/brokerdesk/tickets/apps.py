@@ -28,3 +28,4 @@ def seed_if_empty(sender=None, **kwargs) -> None:
 
     if not SlaPolicy.objects.exists():
         import_module("brokerdesk.tickets.migrations.0002_seed").seed(apps, None)
+        import_module("brokerdesk.tickets.migrations.0005_visit_findings").seed(apps, None)

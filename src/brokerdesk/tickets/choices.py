@@ -9,6 +9,7 @@ class TicketKind(models.TextChoices):
     SUGGESTION = "suggestion", _("Suggestion")
     SERVICE_REQUEST = "service_request", _("Service request")
     REGULATOR_REFERRAL = "regulator_referral", _("Regulator referral")
+    VISIT_FINDING = "visit_finding", _("Return-visit finding")  # opened by the visits app, sent to compliance
 
 
 class TicketChannel(models.TextChoices):
@@ -20,6 +21,7 @@ class TicketChannel(models.TextChoices):
     WEB_CHAT = "web_chat", _("Web chat")
     API = "api", _("Other system (API)")
     REGULATOR = "regulator", _("Regulator")
+    RETURN_VISIT = "return_visit", _("Return visit")
 
 
 class RegulatorSource(models.TextChoices):

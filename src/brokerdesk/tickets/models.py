@@ -185,8 +185,8 @@ class SupervisionOrder(models.Model):
     reply_by = models.DateTimeField(_("reply by"))
     status = models.CharField(_("status"), max_length=10, choices=SupervisionStatus.choices,
                               default=SupervisionStatus.OPEN)
-    dispatched_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+",
-                                      verbose_name=_("dispatched by"))
+    dispatched_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                      verbose_name=_("dispatched by"))  # NULL: the system (a return-visit finding)
     dispatched_at = models.DateTimeField(_("dispatched at"))
     findings = models.TextField(_("findings"), blank=True)
     measures = models.TextField(_("measures taken"), blank=True)

@@ -204,10 +204,14 @@ def _major_reasons(ticket: Ticket) -> list[dict]:
     return major_reasons(facts, rules)
 
 
-def ticket_lock_for_actor(actor, ticket_id, permission: str, attempted: str) -> Ticket:
-    """The ticket, locked for this transaction, if the actor may act on it; "not yours" is NotFound."""
-    require_permission(actor, permission, attempted)
-    ticket = tickets_visible_to(actor).select_for_update().filter(pk=database_id(ticket_id)).first()
+def ticket_lock_for_actor(actor, ticket_id, permission: str, attempted: str, *,
+                          system_allowed: bool = False) -> Ticket:
+    """The ticket, locked for this transaction, if the actor may act on it; "not yours" is NotFound. With
+    system_allowed, actor None is the system (another app's service acting on its own authority) and may act
+    on any ticket."""
+    require_permission(actor, permission, attempted, system_allowed=system_allowed)
+    tickets = Ticket.objects.all() if actor is None else tickets_visible_to(actor)
+    ticket = tickets.select_for_update().filter(pk=database_id(ticket_id)).first()
     if ticket is None:
         raise NotFound()
     return ticket
@@ -257,10 +261,15 @@ def ticket_start(*, actor, ticket_id, note: str = "") -> Ticket:
 
 def ticket_dispatch(*, actor, ticket_id, instructions: str, branch_id=None, department_id=None,
                     reply_by: datetime | None = None, reply_within_days: int = 2) -> SupervisionOrder:
-    """投诉督办单: HQ sends the ticket to the branch or department that must resolve it, with a reply-by time."""
+    """投诉督办单: HQ sends the ticket to the branch or department that must resolve it, with a reply-by time.
+
+    actor None is the system: a return visit that found staff misconduct sends its ticket to compliance by rule
+    (visits.findings), with no dispatcher; pages and the API always pass the signed-in staff member."""
     with transaction.atomic():
-        ticket = ticket_lock_for_actor(actor, ticket_id, "tickets.dispatch_ticket", "tickets.ticket_dispatch")
-        _require_hq(actor, "tickets.ticket_dispatch")
+        ticket = ticket_lock_for_actor(actor, ticket_id, "tickets.dispatch_ticket", "tickets.ticket_dispatch",
+                                       system_allowed=True)
+        if actor is not None:
+            _require_hq(actor, "tickets.ticket_dispatch")
         errors = FieldErrors()
         instructions = _check_text(errors, "instructions", instructions, required=True, limit=LIMITS["note"],
                                    missing=_("Tell the branch what to do."))
@@ -383,24 +392,35 @@ def ticket_resolve(*, actor, ticket_id, note: str = "") -> Ticket:
 
 
 def ticket_callback_start(*, actor, ticket_id) -> Ticket:
-    """The satisfaction callback begins (a ticket step until the return-visits app takes it over)."""
+    """The satisfaction callback begins. After commit a job announces it (signals.ticket_callback_due): the
+    return-visits app makes the callback a visit task, whose outcome records the satisfaction below."""
+    from brokerdesk.tickets.tasks import ticket_callback_announce
+
     with transaction.atomic():
         ticket = ticket_lock_for_actor(actor, ticket_id, "tickets.work_ticket", "tickets.ticket_callback_start")
-        return _move(ticket, actor, "callback", timezone.now())
+        ticket = _move(ticket, actor, "callback", timezone.now())
+        ticket_pk = ticket.pk
+        transaction.on_commit(lambda: ticket_callback_announce(ticket_pk))
+        return ticket
 
 
 def ticket_satisfaction_record(*, actor, ticket_id, satisfaction: int | None, comment: str = "",
-                               reached: bool = True) -> Ticket:
+                               reached: bool = True, details: dict | None = None) -> Ticket:
     """Record what the client said on the callback and close the ticket. An unreachable client is recorded as
-    such (no score); a dissatisfied client's ticket can be reopened."""
+    such (no score); a dissatisfied client's ticket can be reopened.
+
+    actor None is the system: a callback visit recorded by someone who cannot see this ticket (visits.callbacks);
+    details (e.g. the visit task) go into the history row."""
     with transaction.atomic():
-        ticket = ticket_lock_for_actor(actor, ticket_id, "tickets.work_ticket", "tickets.ticket_satisfaction_record")
+        ticket = ticket_lock_for_actor(actor, ticket_id, "tickets.work_ticket", "tickets.ticket_satisfaction_record",
+                                       system_allowed=True)
         comment = _note_text(comment, required=not reached, name="comment")
         if reached and satisfaction not in Satisfaction.values:
             raise ValidationFailed(details={"satisfaction": [_("Choose how satisfied the client is (1-5).")]})
         now = timezone.now()
         return _move(ticket, actor, "record_satisfaction", now, note=comment,
-                     details={"satisfaction": satisfaction if reached else None, "reached": reached},
+                     details={"satisfaction": satisfaction if reached else None, "reached": reached,
+                              **(details or {})},
                      satisfaction=satisfaction if reached else None, satisfaction_note=comment, closed_at=now)
 
 

@@ -123,7 +123,7 @@ def _commission_change_queue(subscription: Subscription, *, old_rate, new_rate) 
         effective_on=next_trading_day(timezone.localdate()), created_at=timezone.now())
 
 
-def _activate(subscription: Subscription, *, actor, action: str) -> None:
+def _activate(subscription: Subscription, *, actor, action: str, note: str = "") -> None:
     """Take effect today: end the previous package, queue the commission change, announce the change."""
     today = timezone.localdate()
     customer = subscription.customer
@@ -136,7 +136,7 @@ def _activate(subscription: Subscription, *, actor, action: str) -> None:
         default = default_package()
         schedule = schedule_for(default, subscription.asset_tier) if default else None
         old_rate = schedule.standard_rate if schedule else None
-    _move(subscription, SubscriptionStatus.ACTIVE, actor=actor, action=action, effective_on=today)
+    _move(subscription, SubscriptionStatus.ACTIVE, actor=actor, action=action, note=note, effective_on=today)
     _commission_change_queue(subscription, old_rate=old_rate, new_rate=subscription.commission_rate)
     service_event_record(kind=ServiceEventKind.PACKAGE_CHANGED, customer=customer,
                          key=f"subscription:{subscription.pk}",
@@ -323,5 +323,26 @@ def cooling_off_finish(now=None) -> int:
                 _activate(subscription, actor=None, action="activate")
             done += 1
         except Conflict:  # withdrawn or activated by another worker meanwhile
+            continue
+    return done
+
+
+def cooling_off_end_after_visit(*, check_id: int, note: str) -> int:
+    """A high-risk sale to an ordinary investor waits ≥ 24 hours *or* one extra return visit (DOMAIN.md
+    "Suitability"). The return-visits app calls this, as the system, when that visit was completed and found
+    nothing: the sale's subscriptions (by their suitability check) still cooling off take effect now, their
+    history saying why (note). Returns how many did.
+
+    No permission of its own and not offered to staff: it acts on the authority of the visit, whose service has
+    checked who recorded it. Runs in the caller's transaction (the visit's outcome).
+    """
+    done = 0
+    for subscription in (Subscription.objects.filter(status=SubscriptionStatus.COOLING_OFF, suitability_id=check_id)
+                         .select_related("customer", "package", "suitability")):
+        try:
+            with transaction.atomic():
+                _activate(subscription, actor=None, action="activate", note=note)
+            done += 1
+        except Conflict:  # withdrawn, or activated by the periodic job, meanwhile
             continue
     return done

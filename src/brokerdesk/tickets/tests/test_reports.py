@@ -100,7 +100,8 @@ def _rows(rows):
 def test_it_computes_the_monthly_figures_by_hand(users, data):
     report = monthly_report_figures(users["supervisor"], 2025, 11, now=NOW)
     assert {k.kind: k.count for k in report.by_kind} == {
-        "consultation": 1, "complaint": 4, "suggestion": 0, "service_request": 0, "regulator_referral": 1}
+        "consultation": 1, "complaint": 4, "suggestion": 0, "service_request": 0, "regulator_referral": 1,
+        "visit_finding": 0}
     assert (report.tickets_total, report.complaints_total) == (6, 5)
     categories = _rows(report.by_category)
     assert categories["fees"] == (3, 2, 1, 1, 2)
@@ -109,7 +110,7 @@ def test_it_computes_the_monthly_figures_by_hand(users, data):
     assert _rows(report.by_branch) == {"BA01": (3, 3, 0, 0, 2), "BB01": (2, 1, 1, 1, 1)}
     channels = {row.key: row.total for row in report.by_channel}
     assert channels == {"phone": 2, "branch": 0, "web": 0, "email": 1, "wechat": 1, "web_chat": 0, "api": 0,
-                        "regulator": 1}
+                        "regulator": 1, "return_visit": 0}
     sla = {row.kind: (row.met, row.breached, row.running, row.rate) for row in report.sla}
     assert sla == {"first_response": (1, 0, 1, Decimal("1.0000")), "resolution": (1, 2, 1, Decimal("0.3333"))}
     assert report.resolution_sla.rate_percent == "33.3%"
