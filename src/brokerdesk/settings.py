@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "brokerdesk.segmentation",
     "brokerdesk.tickets",
     "brokerdesk.service_plans",
+    "brokerdesk.visits",
     "brokerdesk.synth",
 ]
 

@@ -74,6 +74,18 @@ PERMISSION_MATRIX: dict[str, set[str]] = {
     "service_plans.review_professional": {Role.REVIEWER, Role.COMPLIANCE},
     "service_plans.apply_permission": {Role.BRANCH_STAFF, Role.CLIENT_MANAGER, Role.REVIEWER},
     "service_plans.view_permissionapplication": WORKS_WITH_CLIENTS,
+    # Return visits: front-line staff claim and work the visits of their queue (a center's or their branch's);
+    # supervisors and operations reviewers reassign and cancel, and run generation; programmes are configured
+    # by reviewers and administrators.
+    "visits.view_visittask": WORKS_WITH_CLIENTS,
+    "visits.work_visit": {Role.AGENT, Role.SUPERVISOR, Role.BRANCH_STAFF, Role.CLIENT_MANAGER},
+    "visits.assign_visit": {Role.SUPERVISOR, Role.REVIEWER},
+    "visits.generate_visits": {Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN},
+    "visits.view_visit_reports": {Role.SUPERVISOR, Role.REVIEWER, Role.COMPLIANCE, Role.BRANCH_STAFF},
+    "visits.view_programme": {Role.SUPERVISOR, Role.REVIEWER, Role.COMPLIANCE, Role.ADMIN},
+    "visits.add_programme": {Role.REVIEWER, Role.ADMIN},
+    "visits.change_programme": {Role.REVIEWER, Role.ADMIN},
+    "visits.view_visitfinding": {Role.COMPLIANCE, Role.SUPERVISOR, Role.REVIEWER},
     # Django admin: organisation and configuration, administrators only.
     "org.view_company": {Role.ADMIN},
     "org.change_company": {Role.ADMIN},
