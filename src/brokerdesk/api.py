@@ -11,6 +11,7 @@ from brokerdesk.org.api_auth import API_AUTH
 from brokerdesk.segmentation.api import router as segments_router
 from brokerdesk.service_plans.api import router as plans_router
 from brokerdesk.tickets.api import router as tickets_router
+from brokerdesk.visits.api import router as visits_router
 
 api = NinjaAPI(
     title="brokerdesk API",
@@ -46,3 +47,4 @@ api.add_router("/intake", intake_router)
 api.add_router("/segments", segments_router)
 api.add_router("/tickets", tickets_router)
 api.add_router("/plans", plans_router)
+api.add_router("/visits", visits_router)

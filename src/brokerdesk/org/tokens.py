@@ -20,6 +20,9 @@ TOKEN_SCOPES = {
     "tickets:read": "List and read tickets",
     "tickets:write": "Create tickets (WeChat, web chat and other channels) and add notes",
     "entitlements:read": "Ask whether clients may receive content or a service (push, research distribution)",
+    "visits:read": "List and read return-visit tasks",
+    "visits:write": "Claim return visits, start calls and record their outcomes",
+    "visits:recordings": "Report call recordings of return visits, for any call (the PBX)",
 }
 DEFAULT_SCOPES = ["customers:read"]
 
