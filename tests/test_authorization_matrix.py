@@ -322,6 +322,41 @@ COVERAGE: dict[str, Covered] = {
         lambda ctx: {"branch_id": ctx["org"]["branch_a"].pk},
         lambda ctx: {"branch_id": ctx["org"]["branch_b"].pk + 1000}, (Call("get"),), (SESSION,),
     ),
+    # Return visits belong to the client's branch (branch staff work their branch's queue).
+    "visits/<int:task_id>/": Covered(
+        _by("visit", "task_id"), _missing("visit", "task_id"), (Call("get"),), (SESSION,),
+        ok_marker=lambda ctx: ctx["visit"].programme.name,
+    ),
+    "visits/<int:task_id>/<slug:action>/": Covered(
+        lambda ctx: {"task_id": ctx["visit"].pk, "action": "claim"},
+        lambda ctx: {"task_id": ctx["visit"].pk + 1000, "action": "claim"},
+        (Call("post", ok_status=302),), (SESSION,),
+    ),
+    "visits/<int:task_id>/phone/": Covered(
+        _by("visit_in_call", "task_id"), _missing("visit_in_call", "task_id"), (Call("post"),), (SESSION,),
+        ok_marker=lambda ctx: ctx["customer_a"].phones.first().number,
+    ),
+    "visits/<int:task_id>/calls/<int:attempt_number>/recording/": Covered(
+        lambda ctx: {"task_id": ctx["visit_in_call"].pk, "attempt_number": 1},
+        lambda ctx: {"task_id": ctx["visit_in_call"].pk + 1000, "attempt_number": 1}, (Call("get"),), (SESSION,),
+    ),
+    "api/v1/visits/tasks/<int:task_id>": Covered(
+        _by("visit", "task_id"), _missing("visit", "task_id"), (Call("get"),), (TOKEN, SESSION), api=True,
+        ok_marker=lambda ctx: ctx["visit"].programme.code,
+    ),
+    "api/v1/visits/tasks/<int:task_id>/claim": Covered(
+        _by("visit", "task_id"), _missing("visit", "task_id"), (Call("post"),), (TOKEN, SESSION), api=True,
+        ok_marker=lambda ctx: '"claimed"',
+    ),
+    "api/v1/visits/tasks/<int:task_id>/start-call": Covered(
+        _by("visit_claimed", "task_id"), _missing("visit_claimed", "task_id"), (Call("post", ok_status=201),),
+        (TOKEN, SESSION), api=True,
+    ),
+    "api/v1/visits/tasks/<int:task_id>/outcome": Covered(
+        _by("visit_in_call", "task_id"), _missing("visit_in_call", "task_id"),
+        (Call("post", {"outcome": "unreachable", "answers": {}, "note": ""}),), (TOKEN, SESSION), api=True,
+        ok_marker=lambda ctx: '"pending"',
+    ),
     "api/v1/plans/entitlements/<int:customer_id>": Covered(
         _customer_a, _no_customer, (Call("get", {"kind": "research"}),), (TOKEN, SESSION), api=True,
         ok_marker=lambda ctx: '"package"',
@@ -428,7 +463,8 @@ def ctx(users, org, customer_a, customer_b):
     attachment = attachment_add(actor=users["branch_a"], ticket_id=ticket.pk, upload=SimpleUploadedFile(
         "matrix.txt", b"matrix attachment", content_type="text/plain"))
     plans = _service_plans_records(users, org, customer_a)
-    return {"users": users, "org": org, "customer_a": customer_a, "customer_b": customer_b, **plans,
+    visits = _visit_records(users, customer_a)
+    return {"users": users, "org": org, "customer_a": customer_a, "customer_b": customer_b, **plans, **visits,
             "ticket": ticket, "missing_ticket_id": ticket.pk + 1000, "attachment": attachment,
             "missing_customer_id": top + 1000, "batch": batch, "missing_batch_id": batch.pk + 1000,
             "segment": segment, "missing_segment_id": Segment.objects.aggregate(top=Max("pk"))["top"] + 1000,
@@ -476,6 +512,25 @@ def _service_plans_records(users, org, customer_a) -> dict:
             "evidence": professional.evidence.first()}
 
 
+def _visit_records(users, customer_a) -> dict:
+    """Visits of customer_a in branch A's queue: one pending, one claimed and one in call (with an uploaded
+    recording of the call) by the branch-A user."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from brokerdesk.visits.recordings import visit_recording_upload
+    from brokerdesk.visits.services import visit_call_start, visit_task_claim
+    from brokerdesk.visits.tests.lifecycle_support import make_task
+
+    pending = make_task("new_account", customer_a)
+    claimed = visit_task_claim(actor=users["branch_a"], task_id=make_task("core_client", customer_a).pk)
+    in_call = visit_task_claim(actor=users["branch_a"], task_id=make_task("abnormal_activity", customer_a).pk)
+    visit_call_start(actor=users["branch_a"], task_id=in_call.pk)
+    wav = b"RIFF" + (36).to_bytes(4, "little") + b"WAVE" + b"\0" * 32
+    visit_recording_upload(actor=users["branch_a"], task_id=in_call.pk, attempt_number=1,
+                           upload=SimpleUploadedFile("call.wav", wav, content_type="audio/wav"))
+    return {"visit": pending, "visit_claimed": claimed, "visit_in_call": in_call}
+
+
 @pytest.fixture
 def client_for(login, token_client):
     from brokerdesk.org.tokens import TOKEN_SCOPES
@@ -508,6 +563,7 @@ def _traces(ctx) -> dict:
     from brokerdesk.segmentation.models import RuleSet, SegmentRule
     from brokerdesk.service_plans.models import ProfessionalApplication, Subscription, SuitabilityCheck
     from brokerdesk.tickets.models import TicketEvent
+    from brokerdesk.visits.models import VisitAttempt, VisitTaskEvent
 
     customer = ctx["customer_a"]
     return {
@@ -522,6 +578,9 @@ def _traces(ctx) -> dict:
         "subscriptions": list(Subscription.objects.order_by("pk").values_list("pk", "status", "decision_note")),
         "suitability_checks": list(SuitabilityCheck.objects.order_by("pk").values_list("pk", "confirmed_at")),
         "professional": list(ProfessionalApplication.objects.order_by("pk").values_list("pk", "status")),
+        "visit_events": list(VisitTaskEvent.objects.order_by("pk").values_list("pk", "action")),
+        "visit_calls": list(VisitAttempt.objects.order_by("pk").values_list("pk", "outcome", "recording_ref")),
+        "audit_events_on_visits": AuditEvent.objects.filter(object_type="visit_task").count(),
     }
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("segments/", include("brokerdesk.segmentation.urls")),
     path("tickets/", include("brokerdesk.tickets.urls")),
     path("plans/", include("brokerdesk.service_plans.urls")),
+    path("visits/", include("brokerdesk.visits.urls")),
     path("feedback/", ticket_views.public_form, name="public_feedback"),
     path("", include("brokerdesk.core.urls")),
     path("admin/", admin.site.urls),
