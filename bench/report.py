@@ -68,7 +68,7 @@ def _load_text(load: dict) -> str:
 def render(results: list[dict], baseline: dict | None, synth: dict | None = None,
            intakes: list[dict] | None = None, segmentations: list[dict] | None = None,
            carried_screen_pop: list[str] | None = None, tickets: list[dict] | None = None,
-           previous: list[str] | None = None) -> str:
+           previous: list[str] | None = None, visits: list[dict] | None = None) -> str:
     """The report. previous: the lines of the report this one replaces; its sections that this run did not
     measure (no result file) are carried over unchanged, marked as such."""
     m = machine()
@@ -124,6 +124,7 @@ def render(results: list[dict], baseline: dict | None, synth: dict | None = None
     lines += _with_carried(_synth_and_intake(None, intakes), previous, "## intake on ")
     lines += _with_carried(_segmentation(segmentations or []), previous, "## segmentation on ")
     lines += _with_carried(_tickets(tickets or []), previous, "## tickets on ")
+    lines += _with_carried(_visits(visits or []), previous, "## visits on ")
     if lines[-1].strip():
         lines.append("")
     lines += _reproduce()
@@ -541,6 +542,65 @@ def _tickets(results: list[dict]) -> list[str]:
     return lines
 
 
+def _visits(results: list[dict]) -> list[str]:
+    """bench/visits: the daily return-visit generation over the 3M-client installation, twice the same day."""
+    lines = []
+    for r in results:
+        targets, initial, daily = r["targets"], r["runs"]["initial"], r["runs"]["daily"]
+        segmentation = r.get("segmentation_run") or {}
+        lines += [
+            "",
+            f"## visits on {r['db']}: {r['clients']:,} clients, the daily generation of return-visit tasks",
+            "",
+            "`brokerdesk visits generate --date D --json`, each run in its own process, on the "
+            f"installation bench/intake left (segmentation run #{segmentation.get('id', '?')} of "
+            f"{segmentation.get('business_date', '?')}"
+            + (", run by the benchmark first, untimed" if r.get("segmentation_before") else "")
+            + f"); measured {r['measured_at'][:16].replace('T', ' ')} at commit {r['commit']}; load average "
+            f"{r['loadavg']['before'][0]} → {r['loadavg']['after'][0]}. Visit tasks, samples and runs are cleared "
+            "first. *initial* is a new installation's one-time backlog on the backfill's date, into the empty task "
+            "table (the annual sample drawn, every segment member and feature-rule match, new accounts; indexes "
+            f"rebuilt after the load); *daily* is the next business day ({r['business_date']}), the run the daily "
+            "job makes every morning over all clients with the previous day's tasks in place; *repeat* runs that "
+            "date again and must create nothing. Run seconds are the run's own, without interpreter start-up; wall "
+            f"includes it. **Target: daily run ≤ {targets['seconds']:g} s.**",
+            "",
+            "| run | tasks created | run s | wall s | CPU s | peak RSS GiB | ≤ target |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, run in r["runs"].items():
+            report = run["report"]
+            seconds = report.get("seconds")
+            if seconds is None:
+                verdict = f"failed (exit {run['exit_code']})"
+            else:
+                verdict = _met(seconds, targets["seconds"]) if name == "daily" else "–"
+            lines.append(f"| {name} | {report.get('total', 0):,} | {seconds} | {run['wall_seconds']} | "
+                         f"{run['cpu_seconds']} | {run['peak_rss_gib']} | {verdict} |")
+        created = initial["report"].get("created", {})
+        daily_created = daily["report"].get("created", {})
+        lines += ["", "| programme | tasks (initial) | initial s | tasks (daily) | daily s | repeat s |",
+                  "|---|---|---|---|---|---|"]
+        steps = {name: run["report"].get("timings", {}) for name, run in r["runs"].items()}
+        for code, n in created.items():
+            lines.append(f"| {code} | {n:,} | {steps['initial'].get(code, '–')} | {daily_created.get(code, 0):,} | "
+                         f"{steps['daily'].get(code, '–')} | {steps['repeat'].get(code, '–')} |")
+        other = {k: v for k, v in steps["initial"].items() if k not in created}
+        idempotent = r["verdicts"]["idempotent"]
+        lines += [
+            "",
+            "Other steps of the initial run (s): " + (", ".join(f"{k} {v}" for k, v in other.items()) or "–")
+            + ". " + ("The repeat created nothing: generation is idempotent." if idempotent
+                      else "**The repeat created tasks: generation is not idempotent.**"),
+            "",
+        ]
+        messages = daily["report"].get("messages") or {}
+        if messages:
+            lines += ["Programmes that generated nothing, and why: "
+                      + "; ".join(f"{k}: {v}" for k, v in messages.items()) + ".", ""]
+    return lines
+
+
 def _reproduce() -> list[str]:
     return [
         "## How to reproduce",
@@ -553,6 +613,7 @@ def _reproduce() -> list[str]:
         ".venv/bin/python -m bench.intake --db postgresql --batches var/bench/synth3m",
         ".venv/bin/python -m bench.segmentation --db postgresql   # after bench.intake on that database",
         ".venv/bin/python -m bench.tickets --db postgresql   # 1M tickets; --reuse keeps a loaded database",
+        ".venv/bin/python -m bench.visits --db postgresql   # after bench.intake (segments first if needed)",
         "```",
         "",
         "- PostgreSQL: `BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/brokerdesk_bench`); "
@@ -598,7 +659,9 @@ def main() -> int:
     carried = None if results else _previous_section(args.out, "## screen_pop")
     tickets = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("tickets-*.json"))),
                      key=lambda r: order.get(r["db"], 9))
-    if not results and not carried and not tickets:
+    visits = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("visits-*.json"))),
+                    key=lambda r: order.get(r["db"], 9))
+    if not results and not carried and not tickets and not visits:
         print(f"no results in {args.results}", file=sys.stderr)
         return 1
     if args.save_baseline:
@@ -618,7 +681,8 @@ def main() -> int:
     segmentations = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("segmentation-*.json"))),
                            key=lambda r: order.get(r["db"], 9))
     previous = args.out.read_text(encoding="utf-8").splitlines() if args.out.exists() else []
-    args.out.write_text(render(results, baseline, synth, intakes, segmentations, carried, tickets, previous))
+    args.out.write_text(render(results, baseline, synth, intakes, segmentations, carried, tickets, previous,
+                               visits))
     print(f"wrote {args.out}")
     return 0
 
