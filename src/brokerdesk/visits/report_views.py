@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import ValidationFailed
+from brokerdesk.core.spreadsheets import CONTENT_TYPE
 from brokerdesk.visits.reports import excel
 from brokerdesk.visits.reports.catalogue import CATALOGUE_PERMISSION, programme_catalogue
 from brokerdesk.visits.reports.figures import REPORT_PERMISSION, visit_figures
@@ -57,7 +58,7 @@ def visit_report_xlsx(request):
                           "required": figures.total.required, "done": figures.total.done,
                           "findings": figures.findings_total,
                           "finding_list": figures.finding_items is not None})
-    response = FileResponse(file, as_attachment=True, filename=filename, content_type=excel.CONTENT_TYPE)
+    response = FileResponse(file, as_attachment=True, filename=filename, content_type=CONTENT_TYPE)
     response["Cache-Control"] = "private, no-store"
     return response
 

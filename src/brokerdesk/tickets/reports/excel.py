@@ -1,24 +1,13 @@
-"""The reports as Excel workbooks, one sheet per section.
-
-XlsxWriter in constant-memory mode: each row goes to a temporary file as it is written, so the open-items sheet
-of a large company costs no more memory than a small one; the workbook itself is assembled in a temporary file
-that the response streams. Numbers are numbers (rates are fractions shown as percentages), times are Excel
-dates in Shanghai time.
+"""The reports as Excel workbooks, one sheet per section (core.spreadsheets: constant memory, so the open-items
+sheet of a large company costs no more than a small one's; typed cells).
 
 Sheet names and column titles are fixed pairs, Chinese when the request's language is Chinese: the monthly
 report goes to head office and the annual summary to the local CSRC office as Chinese forms.
 """
 
-import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from typing import NamedTuple
 
-import xlsxwriter
-from django.utils import timezone
-from django.utils.translation import get_language
-
+from brokerdesk.core.spreadsheets import Book, bilingual
 from brokerdesk.tickets.reports.figures import (
     AnnualReport,
     BreakdownRow,
@@ -30,9 +19,7 @@ from brokerdesk.tickets.reports.figures import (
     open_items_as_of,
     open_items_at,
 )
-from brokerdesk.tickets.reports.periods import SHANGHAI
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROWS_PER_FETCH = 2000
 
 # key: (Chinese, English)
@@ -72,68 +59,12 @@ TEXT = {
 }
 
 
-def text(key: str) -> str:
-    zh, en = TEXT[key]
-    return zh if (get_language() or "zh-hans").startswith("zh") else en
+text = bilingual(TEXT)
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     title: str  # a TEXT key
     width: int
-
-
-class Book:
-    """A workbook whose cells are typed by value: int → number, Decimal → percentage, datetime → date-time."""
-
-    def __init__(self, file):
-        self.workbook = xlsxwriter.Workbook(file, {"constant_memory": True, "remove_timezone": True,
-                                                   "tmpdir": tempfile.gettempdir()})
-        self.header = self.workbook.add_format({"bold": True, "bg_color": "#E8EEF5", "bottom": 1,
-                                                "text_wrap": True, "valign": "top"})
-        self.bold = self.workbook.add_format({"bold": True})
-        self.integer = self.workbook.add_format({"num_format": "#,##0"})
-        self.percent = self.workbook.add_format({"num_format": "0.0%"})
-        self.moment = self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-
-    def sheet(self, name: str, columns: list[Column]) -> "Sheet":
-        worksheet = self.workbook.add_worksheet(text(name))
-        for index, column in enumerate(columns):
-            worksheet.set_column(index, index, column.width)
-        worksheet.write_row(0, 0, [text(column.title) for column in columns], self.header)
-        worksheet.freeze_panes(1, 0)
-        return Sheet(self, worksheet)
-
-    def close(self) -> None:
-        self.workbook.close()
-
-
-class Sheet:
-    def __init__(self, book: Book, worksheet):
-        self.book, self.worksheet, self.next_row = book, worksheet, 1
-
-    def row(self, values: Iterable, *, bold_first: bool = False) -> None:
-        for col, value in enumerate(values):
-            self.cell(col, value, bold=bold_first and col == 0)
-        self.next_row += 1
-
-    def cell(self, col: int, value, *, bold: bool = False) -> None:
-        ws, row, book = self.worksheet, self.next_row, self.book
-        if value is None or value == "":
-            return
-        if isinstance(value, bool):
-            ws.write_string(row, col, text("yes" if value else "no"))
-        elif isinstance(value, int):
-            ws.write_number(row, col, value, book.integer)
-        elif isinstance(value, Decimal):
-            ws.write_number(row, col, float(value), book.percent)
-        elif isinstance(value, datetime):
-            ws.write_datetime(row, col, timezone.localtime(value, SHANGHAI).replace(tzinfo=None), book.moment)
-        else:
-            ws.write_string(row, col, str(value), book.bold if bold else None)
-
-    def skip(self) -> None:
-        self.next_row += 1
 
 
 BREAKDOWN = [Column("total", 12), Column("complaints", 10), Column("referrals", 12), Column("major", 8),
@@ -210,7 +141,7 @@ def _open_items(book: Book, report: MonthlyReport, actor) -> None:
 
 def monthly_workbook(report: MonthlyReport, actor, file) -> None:
     """Write the monthly report into file (a binary file object): 概览 分类 营业部 渠道 SLA 升级 满意度 未结."""
-    book = Book(file)
+    book = Book(file, text)
     _summary(book, report, "monthly_title", [("open_count", report.open_count)])
     _breakdown(book, "by_category", [Column("code", 20), Column("category", 24)], report.by_category, code=True)
     _breakdown(book, "by_branch", [Column("code", 12), Column("branch", 28)], report.by_branch, code=True)
@@ -224,7 +155,7 @@ def monthly_workbook(report: MonthlyReport, actor, file) -> None:
 
 def annual_workbook(report: AnnualReport, actor, file) -> None:
     """Write the annual summary into file: 概览 月度 分类 监管来源 营业部 渠道 SLA 升级 满意度."""
-    book = Book(file)
+    book = Book(file, text)
     _summary(book, report, "annual_title", [])
     months = book.sheet("by_month", [
         Column("month", 10), Column("tickets", 8), Column("total", 12), Column("referrals", 12), Column("major", 8),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import ValidationFailed
+from brokerdesk.core.spreadsheets import CONTENT_TYPE
 from brokerdesk.tickets.reports import excel
 from brokerdesk.tickets.reports.figures import annual_report_figures, monthly_report_figures
 from brokerdesk.tickets.reports.periods import SHANGHAI, parse_month, parse_year
@@ -62,7 +63,7 @@ def _workbook_response(request, report, write, filename: str, kind: str) -> File
                  details={"report": kind, "period": report.period.label, "scope": report.scope,
                           "filename": filename, "tickets": report.tickets_total,
                           "complaints": report.complaints_total})
-    response = FileResponse(file, as_attachment=True, filename=filename, content_type=excel.CONTENT_TYPE)
+    response = FileResponse(file, as_attachment=True, filename=filename, content_type=CONTENT_TYPE)
     response["Cache-Control"] = "private, no-store"
     return response
 

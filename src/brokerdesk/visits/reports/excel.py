@@ -1,21 +1,8 @@
-"""The figures as an Excel workbook, one sheet per table of the page (XlsxWriter, as the complaint reports).
-
-Constant-memory mode: rows go to a temporary file as they are written, so the findings list of a large company
-costs no more memory than a small one. Numbers are numbers, rates are fractions shown as percentages, times are
-Excel dates in Shanghai time; client names are masked. Sheet names and column titles are Chinese when the
-request's language is Chinese.
+"""The figures as an Excel workbook, one sheet per table of the page (core.spreadsheets, as the complaint
+reports: constant memory, typed cells, Chinese titles for a Chinese request); client names are masked.
 """
 
-import tempfile
-from collections.abc import Iterable
-from datetime import datetime
-from decimal import Decimal
-
-import xlsxwriter
-from django.utils import timezone
-from django.utils.translation import get_language
-
-from brokerdesk.tickets.reports.periods import SHANGHAI
+from brokerdesk.core.spreadsheets import Book, bilingual
 from brokerdesk.visits.reports.figures import (
     CoverageRow,
     VisitFigures,
@@ -25,7 +12,6 @@ from brokerdesk.visits.reports.figures import (
     may_view_findings,
 )
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROWS_PER_FETCH = 2000
 
 # key: (Chinese, English)
@@ -56,64 +42,7 @@ TEXT = {
 }
 
 
-def text(key: str) -> str:
-    zh, en = TEXT[key]
-    return zh if (get_language() or "zh-hans").startswith("zh") else en
-
-
-class Book:
-    """A workbook whose cells are typed by value: int → number, float → number with two places, Decimal → a
-    percentage, datetime → date-time, bool → yes/no."""
-
-    def __init__(self, file):
-        self.workbook = xlsxwriter.Workbook(file, {"constant_memory": True, "remove_timezone": True,
-                                                   "tmpdir": tempfile.gettempdir()})
-        self.header = self.workbook.add_format({"bold": True, "bg_color": "#E8EEF5", "bottom": 1,
-                                                "text_wrap": True, "valign": "top"})
-        self.formats = {"int": self.workbook.add_format({"num_format": "#,##0"}),
-                        "float": self.workbook.add_format({"num_format": "0.00"}),
-                        "percent": self.workbook.add_format({"num_format": "0.0%"}),
-                        "moment": self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-                        "bold": self.workbook.add_format({"bold": True})}
-
-    def sheet(self, name: str, titles: list[tuple[str, int] | tuple[str, int, str]]) -> "Sheet":
-        """titles: (TEXT key, width) or (TEXT key, width, literal title)."""
-        worksheet = self.workbook.add_worksheet(text(name))
-        for index, (key, width, *literal) in enumerate(titles):
-            worksheet.set_column(index, index, width)
-            worksheet.write_string(0, index, literal[0] if literal else text(key), self.header)
-        worksheet.freeze_panes(1, 0)
-        return Sheet(self, worksheet)
-
-    def close(self) -> None:
-        self.workbook.close()
-
-
-class Sheet:
-    def __init__(self, book: Book, worksheet):
-        self.book, self.worksheet, self.next_row = book, worksheet, 1
-
-    def row(self, values: Iterable, *, bold_first: bool = False) -> None:
-        for col, value in enumerate(values):
-            self.cell(col, value, bold=bold_first and col == 0)
-        self.next_row += 1
-
-    def cell(self, col: int, value, *, bold: bool = False) -> None:
-        ws, row, formats = self.worksheet, self.next_row, self.book.formats
-        if value is None or value == "":
-            return
-        if isinstance(value, bool):
-            ws.write_string(row, col, text("yes" if value else "no"))
-        elif isinstance(value, int):
-            ws.write_number(row, col, value, formats["int"])
-        elif isinstance(value, float):
-            ws.write_number(row, col, value, formats["float"])
-        elif isinstance(value, Decimal):
-            ws.write_number(row, col, float(value), formats["percent"])
-        elif isinstance(value, datetime):
-            ws.write_datetime(row, col, timezone.localtime(value, SHANGHAI).replace(tzinfo=None), formats["moment"])
-        else:
-            ws.write_string(row, col, str(value), formats["bold"] if bold else None)
+text = bilingual(TEXT)
 
 
 COVERAGE = [("required", 10), ("done", 10), ("rate", 10), ("unreachable", 10), ("refused", 8),
@@ -195,7 +124,7 @@ def _completions(book: Book, figures: VisitFigures) -> None:
 def figures_workbook(figures: VisitFigures, actor, file) -> None:
     """Write the figures into file (a binary file object): 概览 按回访计划 按营业部 年度抽样 坐席 发现问题
     [问题清单, for those who may view findings] 完成趋势."""
-    book = Book(file)
+    book = Book(file, text)
     _summary(book, figures)
     _coverage(book, "by_programme", figures.by_programme, "programme", figures.total)
     _coverage(book, "by_branch", figures.by_branch, "branch", figures.total)

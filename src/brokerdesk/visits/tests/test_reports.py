@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from brokerdesk.core.errors import ValidationFailed
 from brokerdesk.visits.reports.figures import visit_figures
@@ -57,7 +58,8 @@ def test_it_refuses_a_period_it_cannot_read(month, year):
 
 
 def test_it_counts_coverage_per_programme_branch_and_in_total(users, data):
-    figures = _march(users["supervisor"])
+    with translation.override("zh-hans"):
+        figures = _march(users["supervisor"])
     assert figures.scope == "全部营业部"  # the translated "All branches"
     assert _counts(figures.total) == {"required": 7, "done": 3, "unreachable": 1, "refused": 1, "wrong_number": 0,
                                       "open": 2, "overdue": 1, "cancelled": 1}
