@@ -219,6 +219,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(VAR_DIR / "cache")}}
+# Periodic tasks' crontabs (the 16:30 commission export, the nightly segmentation window) are business hours in
+# Shanghai: Huey reads them in local time, which Django sets to TIME_ZONE, instead of UTC.
+HUEY["utc"] = False
 if env_bool("BROKERDESK_HUEY_IMMEDIATE", False):
     HUEY["immediate"] = True
 

@@ -17,7 +17,7 @@ from brokerdesk.visits.generate import SHANGHAI, business_today, visit_tasks_gen
 from brokerdesk.visits.models import GenerationRun
 
 log = logging.getLogger(__name__)
-EARLIEST = time(6, 0)  # Shanghai time; the job checks it itself (Huey's crontab runs on UTC by default)
+EARLIEST = time(6, 0)  # Shanghai time
 # Without the night's segmentation by then, generate anyway (from the previous run's segments and features):
 # the visits of new accounts, callbacks and the sample must not wait for a failed segmentation.
 DEADLINE = time(10, 0)
