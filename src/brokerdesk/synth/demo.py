@@ -23,6 +23,7 @@ from brokerdesk.org.models import Branch, ContactCenter, Department, Staff
 from brokerdesk.segmentation.run import segmentation_run
 from brokerdesk.synth.demo_tickets import load_demo_tickets
 from brokerdesk.synth.generator import generate
+from brokerdesk.visits.generate import visit_tasks_generate
 
 DEMO_PASSWORD = "Demo#2026brokerdesk"  # noqa: S105  (published demo credential, printed by `make run`)
 
@@ -99,6 +100,9 @@ def load_demo(*, clients: int = 20_000, days: int = 250, seed: int = 20261121,
     load_demo_tickets(branch_a, branch_b)
     # Segments at once, rather than at the worker's next nightly poll.
     segmentation_run(actor=None, progress=progress)
+    # And the day's return visits, rather than at the daily job's next working morning.
+    run = visit_tasks_generate(actor=None)
+    progress(f"return visits: {run.total_created:,} tasks")
     return DemoResult(clients=clients, days=days, branch_a=str(branch_a), branch_b=str(branch_b))
 
 

@@ -7,6 +7,7 @@ from brokerdesk.customers.models import Customer
 from brokerdesk.intake.models import BatchStatus, IntakeBatch
 from brokerdesk.org.models import Staff
 from brokerdesk.synth.demo import DEMO_PASSWORD, STAFF, demo_loaded, load_demo
+from brokerdesk.visits.models import VisitTask
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,8 @@ def test_it_builds_the_demo_from_synth_and_intake_with_a_login_per_role(settings
     assert branch_a != branch_b and branch_a.serving_center != branch_b.serving_center
     assert str(branch_a) == result.branch_a
     assert Customer.objects.filter(home_branch=branch_a, client_manager__username="manager").exists()
+    # The day's return visits are generated, some of them in branch A's queue.
+    assert VisitTask.objects.filter(branch=branch_a, center__isnull=True).exists()
     for username, *_ in STAFF:
         client = Client()
         assert client.post("/login/", {"username": username, "password": DEMO_PASSWORD}, secure=True).status_code == 302
