@@ -472,7 +472,9 @@ def _compile(node: exp.Expression, catalogue: dict[str, Feature]) -> exp.Express
 
     def operand(n: exp.Expression) -> exp.Expression:
         # DuckDB types a small integer literal as INTEGER (32 bits): 100000 * 100000 would overflow. In
-        # arithmetic, integer literals are BIGINT like the integer features.
+        # arithmetic, integer literals are BIGINT like the integer features, in parentheses too: "-(100000)".
+        if isinstance(n, exp.Paren):
+            return exp.Paren(this=operand(n.this))
         if isinstance(n, exp.Literal) and not n.is_string and n.this.isdigit():
             return exp.cast(exp.Literal.number(int(n.this)), exp.DataType.Type.BIGINT)
         return build(n)

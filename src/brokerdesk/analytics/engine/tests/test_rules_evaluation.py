@@ -120,3 +120,11 @@ def test_it_gives_one_segment_per_exclusive_dimension_and_every_matching_group()
 def test_an_empty_rule_set_gives_no_memberships() -> None:
     memberships = evaluate_rule_set(None, pa.Table.from_pylist([], schema=FEATURES_SCHEMA), RuleSet(rules=()))
     assert memberships.num_rows == 0 and memberships.column_names == ["customer_no", "segment_code", "dimension"]
+
+
+def test_it_computes_integer_literals_in_parentheses_in_64_bits() -> None:
+    # Found by the property test above: "-(100000) * -(100000)" overflowed DuckDB's 32-bit INTEGER.
+    rows = [{"customer_no": "c", **{f.name: None for f in FEATURES}, "trades_1m": 3}]
+    rule_set = RuleSet(rules=(Rule(Dimension.TAG, "big", "trades_1m + -(100000) * -(100000) > 10000000000"),))
+    memberships = evaluate_rule_set(None, pa.Table.from_pylist(rows, schema=FEATURES_SCHEMA), rule_set)
+    assert memberships.to_pylist() == [{"customer_no": "c", "segment_code": "big", "dimension": "tag"}]
