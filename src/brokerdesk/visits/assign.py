@@ -23,11 +23,11 @@ joining a small table of ranges (see generate.py), never one row at a time.
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from brokerdesk.org.models import ContactCenter, Staff
+from brokerdesk.org.models import ContactCenter
+from brokerdesk.org.selectors import staff_holding
 from brokerdesk.visits.models import CenterCapacity, VisitTask
 
 DEFAULT_TASKS_PER_AGENT = 40
@@ -72,11 +72,7 @@ def share_out(demand: dict[int, int], remaining: dict[int, int]) -> Routing:
 def daily_capacity() -> dict[int, int]:
     """Tasks per day for every contact center (see the module docstring)."""
     configured = dict(CenterCapacity.objects.values_list("center_id", "daily_tasks"))
-    permission = Permission.objects.filter(content_type__app_label="visits", codename="work_visit").first()
-    holders = Q(is_superuser=True)
-    if permission is not None:
-        holders |= Q(groups__permissions=permission) | Q(user_permissions=permission)
-    agents = dict(Staff.objects.filter(holders, is_active=True, center__isnull=False).values("center_id")
+    agents = dict(staff_holding("visits", "work_visit").filter(center__isnull=False).values("center_id")
                   .annotate(n=Count("id", distinct=True)).values_list("center_id", "n"))
     return {c: configured.get(c, agents.get(c, 0) * DEFAULT_TASKS_PER_AGENT)
             for c in ContactCenter.objects.values_list("pk", flat=True)}

@@ -9,6 +9,8 @@ from django.utils import timezone
 from brokerdesk.core.errors import NotFound
 from brokerdesk.core.scoping import database_id, visible_to
 from brokerdesk.org.choices import Scope
+from brokerdesk.org.models import Branch, ContactCenter, Staff
+from brokerdesk.org.selectors import branch_choices, staff_holding
 from brokerdesk.visits.choices import TaskStatus
 from brokerdesk.visits.models import Programme, VisitTask
 
@@ -66,3 +68,28 @@ def may_work(actor, task: VisitTask) -> bool:
 
 def programmes_active() -> QuerySet[Programme]:
     return Programme.objects.filter(is_active=True).prefetch_related("questions")
+
+
+STAFF_LIST_LIMIT = 500
+
+
+def visit_workers(actor, *, branch_id: int | None = None) -> list[Staff]:
+    """Staff who work return visits and whom the actor may name: everyone for HQ and center staff, else the
+    actor's branch. With branch_id, only those who could work that branch's clients (center and HQ staff, and
+    that branch's own staff), as the reassignment service requires."""
+    workers = staff_holding("visits", "work_visit")
+    if not actor.sees_all_branches:
+        workers = workers.filter(scope=Scope.BRANCH, branch_id=actor.branch_id)
+    if branch_id is not None:
+        workers = workers.filter(Q(scope__in=(Scope.COMPANY, Scope.CENTER)) | Q(branch_id=branch_id))
+    return list(workers.select_related("center", "branch").distinct()
+                .order_by("center__code", "branch__code", "username")[:STAFF_LIST_LIMIT])
+
+
+def visible_branches(actor) -> QuerySet[Branch]:
+    branches = branch_choices()
+    return branches if actor.sees_all_branches else branches.filter(pk=actor.branch_id)
+
+
+def contact_centers() -> QuerySet[ContactCenter]:
+    return ContactCenter.objects.order_by("code")

@@ -14,15 +14,7 @@ from brokerdesk.core.errors import ApplicationError
 from brokerdesk.visits import selectors, services
 from brokerdesk.visits.choices import OPEN_STATUSES, TaskStatus
 from brokerdesk.visits.models import Programme
-from brokerdesk.visits.views.common import (
-    contact_centers,
-    flag,
-    int_or_none,
-    page_number,
-    paged,
-    visible_branches,
-    visit_workers,
-)
+from brokerdesk.visits.views.common import flag, int_or_none, page_number, paged
 
 IN_HAND_LIMIT = 50
 WAITING_LIMIT = 20
@@ -109,8 +101,9 @@ def queue(request):
         context |= {
             "page": paged(tasks.select_related("programme", "customer", "branch", "center", "assignee")
                           .order_by(*order), page),
-            "statuses": TaskStatus.choices, "branches": visible_branches(user), "centers": contact_centers(),
-            "assignees": visit_workers(user),
+            "statuses": TaskStatus.choices, "branches": selectors.visible_branches(user),
+            "centers": selectors.contact_centers(),
+            "assignees": selectors.visit_workers(user),
         }
     query = request.GET.copy()
     query.pop("page", None)

@@ -19,8 +19,9 @@ from brokerdesk.core.forms import put_errors
 from brokerdesk.customers.selectors import customer_get_for_actor
 from brokerdesk.visits import contact, forms, selectors, services
 from brokerdesk.visits.choices import TaskStatus
+from brokerdesk.visits.selectors import contact_centers, visit_workers
 from brokerdesk.visits.views import screen
-from brokerdesk.visits.views.common import contact_centers, task_or_404, visit_workers
+from brokerdesk.visits.views.common import task_or_404
 
 
 class FormProblem(Exception):
