@@ -4,9 +4,11 @@ from django.db import connection
 from ninja import NinjaAPI, Schema
 
 from brokerdesk import __version__
+from brokerdesk.contact_center.telephony.api import router as telephony_router
 from brokerdesk.core.api_types import install_error_handlers
 from brokerdesk.customers.api import router as customers_router
 from brokerdesk.intake.api import router as intake_router
+from brokerdesk.knowledge.api import router as knowledge_router
 from brokerdesk.org.api_auth import API_AUTH
 from brokerdesk.segmentation.api import router as segments_router
 from brokerdesk.service_plans.api import router as plans_router
@@ -48,3 +50,5 @@ api.add_router("/segments", segments_router)
 api.add_router("/tickets", tickets_router)
 api.add_router("/plans", plans_router)
 api.add_router("/visits", visits_router)
+api.add_router("/kb", knowledge_router)
+api.add_router("/telephony", telephony_router)

@@ -1,6 +1,8 @@
 """The `brokerdesk` console command: Django management with our settings.
 
-    brokerdesk migrate | run | demo | intake | audit verify | token create --user NAME | ...
+    brokerdesk migrate | run | demo | intake | audit verify | token create --user NAME | pbx-sim | ...
+
+Commands are Python modules (pbx_sim.py); on the command line they may be spelt with dashes (pbx-sim).
 """
 
 import os
@@ -11,7 +13,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brokerdesk.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["brokerdesk", *sys.argv[1:]])
+    args = sys.argv[1:]
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["brokerdesk", *args])
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ def _embedded_secret_key() -> str:
 
 
 SECRET_KEY = os.environ.get("BROKERDESK_SECRET_KEY") or _embedded_secret_key()
+# The client portal signs a client's id with this (HMAC-SHA256) to bind a web-chat session to that client.
+BROKERDESK_PORTAL_SECRET = os.environ.get("BROKERDESK_PORTAL_SECRET") or f"portal-identity:{SECRET_KEY}"
 DEBUG = env_bool("BROKERDESK_DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("BROKERDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [
@@ -58,12 +60,16 @@ INSTALLED_APPS = [
     "brokerdesk.core",
     "brokerdesk.org",
     "brokerdesk.customers",
+    "brokerdesk.knowledge",
     "brokerdesk.messaging",
+    "brokerdesk.messaging.web_chat",
+    "brokerdesk.messaging.wechat",
     "brokerdesk.intake",
     "brokerdesk.segmentation",
     "brokerdesk.tickets",
     "brokerdesk.service_plans",
     "brokerdesk.visits",
+    "brokerdesk.contact_center",
     "brokerdesk.synth",
 ]
 
@@ -280,6 +286,54 @@ MAIL_MAX_PARTS = int(os.environ.get("BROKERDESK_MAIL_MAX_PARTS", 100))
 MAIL_RECIPIENTS = [a.strip().lower() for a in os.environ.get(
     "BROKERDESK_MAIL_RECIPIENTS", "service@brokerdesk.local").split(",") if a.strip()]
 MAIL_DOMAINS = [d.strip().lower() for d in os.environ.get("BROKERDESK_MAIL_DOMAINS", "").split(",") if d.strip()]
+
+# WeChat official account (messaging/wechat, docs/wechat.md): the token and AppID set in the account's 服务器配置.
+# No token: every callback is refused. Callbacks whose timestamp is further than the window from our clock are
+# refused (replay protection); bodies beyond WECHAT_MAX_BYTES are not read.
+WECHAT_TOKEN = os.environ.get("BROKERDESK_WECHAT_TOKEN", "")
+WECHAT_APP_ID = os.environ.get("BROKERDESK_WECHAT_APP_ID", "")
+WECHAT_REPLAY_WINDOW_SECONDS = int(os.environ.get("BROKERDESK_WECHAT_REPLAY_WINDOW_SECONDS", 300))
+WECHAT_MAX_BYTES = int(os.environ.get("BROKERDESK_WECHAT_MAX_BYTES", 64 * 1024))
+
+# --- Outbound messaging (messaging/outbound, docs/messaging.md) ------------------------------------------------
+# The SMS gateway (generic signed-HTTP protocol). The default is the local gateway of `brokerdesk sms-gateway`.
+MESSAGING_SMS_GATEWAY_URL = os.environ.get("BROKERDESK_SMS_GATEWAY_URL", "http://127.0.0.1:8025").rstrip("/")
+MESSAGING_SMS_KEY_ID = os.environ.get("BROKERDESK_SMS_KEY_ID", "brokerdesk")
+MESSAGING_SMS_SECRET = os.environ.get("BROKERDESK_SMS_SECRET", "local-sms-gateway-secret")
+MESSAGING_SMS_TIMEOUT_SECONDS = float(os.environ.get("BROKERDESK_SMS_TIMEOUT_SECONDS", 10))
+MESSAGING_SMS_SENDER_NAME = os.environ.get("BROKERDESK_SMS_SENDER_NAME", "【BrokerDesk】")
+# Signed requests older or newer than this are refused (replay protection), both ways.
+MESSAGING_SIGNATURE_MAX_AGE_SECONDS = int(os.environ.get("BROKERDESK_MESSAGING_SIGNATURE_MAX_AGE", 300))
+MESSAGING_SMTP_TIMEOUT_SECONDS = float(os.environ.get("BROKERDESK_MESSAGING_SMTP_TIMEOUT_SECONDS", 30))
+# Quiet hours (Shanghai time, HH:MM-HH:MM, may wrap midnight): non-urgent messages on these channels wait.
+MESSAGING_QUIET_HOURS = os.environ.get("BROKERDESK_MESSAGING_QUIET_HOURS", "21:00-08:00")
+MESSAGING_QUIET_HOURS_CHANNELS = [c.strip() for c in os.environ.get(
+    "BROKERDESK_MESSAGING_QUIET_HOURS_CHANNELS", "sms").split(",") if c.strip()]
+# Frequency caps for survey and marketing messages: at most N per client per channel in a rolling window.
+MESSAGING_CAP_MESSAGES = int(os.environ.get("BROKERDESK_MESSAGING_CAP_MESSAGES", 2))
+MESSAGING_CAP_WINDOW_HOURS = int(os.environ.get("BROKERDESK_MESSAGING_CAP_WINDOW_HOURS", 7 * 24))
+# Retries of temporary failures: the waits between attempts (seconds); after the last one the message fails.
+MESSAGING_RETRY_BACKOFF_SECONDS = [int(x) for x in os.environ.get(
+    "BROKERDESK_MESSAGING_RETRY_BACKOFF", "60,300,1800,7200").split(",") if x.strip()]
+# A message not handed over within this many hours of being asked for is expired (too late to be useful).
+MESSAGING_VALIDITY_HOURS = int(os.environ.get("BROKERDESK_MESSAGING_VALIDITY_HOURS", 72))
+# A claim ("sending") older than this is a crashed worker's: SMS is retried (the gateway de-duplicates), email is
+# failed as ambiguous.
+MESSAGING_CLAIM_LEASE_SECONDS = int(os.environ.get("BROKERDESK_MESSAGING_CLAIM_LEASE_SECONDS", 600))
+# The number clients are told to call back (visits' "we tried to reach you" SMS).
+MESSAGING_SERVICE_NUMBER = os.environ.get("BROKERDESK_SERVICE_NUMBER", "95xxx")
+
+# Telephony (contact_center/telephony, docs/telephony.md): the secret the PBX signs its requests with (HMAC-SHA256),
+# and how far a request's timestamp may be from our clock (replay protection). The default is derived from
+# SECRET_KEY for development; set BROKERDESK_TELEPHONY_SECRET in production (and the same on the PBX).
+def _derived_telephony_secret() -> str:
+    import hashlib  # a digest, so that the PBX's configuration never holds SECRET_KEY itself
+
+    return hashlib.sha256(f"brokerdesk-telephony:{SECRET_KEY}".encode()).hexdigest()
+
+
+TELEPHONY_SECRET = os.environ.get("BROKERDESK_TELEPHONY_SECRET") or _derived_telephony_secret()
+TELEPHONY_REPLAY_WINDOW_SECONDS = int(os.environ.get("BROKERDESK_TELEPHONY_REPLAY_WINDOW_SECONDS", 300))
 
 # --- Tickets (DOMAIN.md "Complaints") ------------------------------------------------------------------------
 # Attachments are stored by content hash outside the web root and served only through the ticket's access check.

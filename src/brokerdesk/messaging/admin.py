@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from brokerdesk.core.admin_audit import AuditedModelAdmin
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import ApplicationError
-from brokerdesk.messaging.models import InboundMessage
+from brokerdesk.messaging.models import InboundMessage, OutboundAttempt, OutboundMessage
 from brokerdesk.messaging.services import inbound_message_reprocess
 
 
@@ -90,3 +90,37 @@ class InboundMessageAdmin(AuditedModelAdmin):
         response = HttpResponse(bytes(message.raw), content_type="message/rfc822")
         response["Content-Disposition"] = f'attachment; filename="inbound-{pk}.eml"'
         return response
+
+
+class OutboundAttemptInline(admin.TabularInline):
+    model = OutboundAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "started_at", "finished_at", "outcome", "error", "response", "by_hand"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(AuditedModelAdmin):
+    """Read-only: the outbox page (/messages/outbox/) is where staff work; this is for operators."""
+
+    list_display = ["id", "created_at", "channel", "purpose", "status", "suppression_reason", "source",
+                    "attempt_count", "next_attempt_at"]
+    list_filter = ["status", "channel", "purpose", "suppression_reason"]
+    search_fields = ["=id", "=source_type", "dedupe_key", "provider_id"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["customer", "created_by"]
+    exclude = ["to_address"]
+    inlines = [OutboundAttemptInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

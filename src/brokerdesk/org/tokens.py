@@ -23,6 +23,7 @@ TOKEN_SCOPES = {
     "visits:read": "List and read return-visit tasks",
     "visits:write": "Claim return visits, start calls and record their outcomes",
     "visits:recordings": "Report call recordings of return visits, for any call (the PBX)",
+    "knowledge:read": "Search and read knowledge-base articles (an agent desktop, a portal's FAQ)",
 }
 DEFAULT_SCOPES = ["customers:read"]
 

@@ -23,7 +23,7 @@ from brokerdesk.customers.selectors import customer_identified_by
 from brokerdesk.org.choices import DepartmentKind, Role
 from brokerdesk.org.models import Branch, Department, Staff
 from brokerdesk.org.notifications import notify
-from brokerdesk.tickets import sla
+from brokerdesk.tickets import client_notices, sla
 from brokerdesk.tickets.choices import (
     Priority,
     RegulatorSource,
@@ -191,6 +191,7 @@ def ticket_create(*, actor, data: TicketInput, accept: bool = False) -> Ticket:
         if reasons:  # before the clocks start: a major complaint runs on the major policy
             _escalate(ticket, actor, reasons, now)
         sla.timers_start(ticket, now=now)
+        client_notices.ticket_registered_notify(ticket)
     return ticket
 
 
@@ -388,6 +389,7 @@ def ticket_resolve(*, actor, ticket_id, note: str = "") -> Ticket:
         sla.timers_stop(ticket, [TimerKind.FIRST_RESPONSE, TimerKind.RESOLUTION, TimerKind.REGULATOR], now=now)
         SupervisionOrder.objects.filter(ticket=ticket, status=SupervisionStatus.REPLIED).update(
             status=SupervisionStatus.ACCEPTED, reviewed_by=actor, reviewed_at=now)
+        client_notices.ticket_resolved_notify(ticket)
     return ticket
 
 

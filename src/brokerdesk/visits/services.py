@@ -23,7 +23,7 @@ from brokerdesk.core.permissions import require_permission
 from brokerdesk.core.scoping import database_id
 from brokerdesk.org.choices import Scope
 from brokerdesk.org.models import ContactCenter, Staff
-from brokerdesk.visits import callbacks, findings
+from brokerdesk.visits import callbacks, client_notices, findings
 from brokerdesk.visits.choices import Outcome, QuestionKind, TaskAction, TaskStatus
 from brokerdesk.visits.models import VisitAttempt, VisitTask, VisitTaskEvent
 from brokerdesk.visits.selectors import claimable_tasks, may_work, tasks_visible_to
@@ -259,6 +259,7 @@ def visit_outcome_record(*, actor, task_id, data: OutcomeInput) -> VisitTask:
             else:
                 task = _move(task, actor, "unreachable", now, note=note, details=details,
                              outcome=Outcome.UNREACHABLE, finished_at=now)
+                client_notices.visit_unreachable_notify(task)
         else:
             satisfaction = callbacks.satisfaction_of(task, answers)
             task = _move(task, actor, OUTCOME_ACTIONS[data.outcome], now, note=note, details=details,

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
-from django.core.mail import send_mail
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import ApplicationError, NotFound
 from brokerdesk.customers.models import Customer
+from brokerdesk.messaging.outbound.services import message_send
 from brokerdesk.service_plans.choices import RequestChannel
 from brokerdesk.service_plans.models import Product, SuitabilityCheck
 from brokerdesk.service_plans.selectors import packages as selectors
@@ -82,12 +82,22 @@ def self_service_send(request, customer_id):
         messages.error(request, _("The client has no email address on file."))
         return redirect("service_plans:customer", customer.pk)
     link = self_service_link(customer)
-    send_mail(_("Your service package options"),
-              _("Dear client,\n\nChoose or change your service package here (valid for %(days)s days):\n%(link)s\n")
-              % {"days": SELF_SERVICE_DAYS, "link": link}, None, [customer.email])
+    try:
+        sent = message_send(
+            actor=request.user, customer=customer, channel="email", purpose="service",
+            subject=_("Your service package options"),
+            body=_("Dear client,\n\nChoose or change your service package here (valid for %(days)s days):\n%(link)s\n")
+            % {"days": SELF_SERVICE_DAYS, "link": link}, source=("customer", customer.pk))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("service_plans:customer", customer.pk)
     audit_record(actor=request.user, action="subscription.self_service_link", object_type="customer",
-                 object_id=customer.pk, details={"channel": "email"})
-    messages.success(request, _("The link was sent to the client's email."))
+                 object_id=customer.pk, details={"channel": "email", "outbound_message": sent.pk})
+    if sent.suppression_reason:
+        messages.error(request, _("The link was not sent: %(reason)s.")
+                       % {"reason": sent.get_suppression_reason_display()})
+    else:
+        messages.success(request, _("The link was sent to the client's email."))
     return redirect("service_plans:customer", customer.pk)
 
 
