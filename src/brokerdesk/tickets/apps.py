@@ -14,8 +14,10 @@ class TicketsConfig(AppConfig):
         from brokerdesk.messaging.routing import register_inbound_handler
         from brokerdesk.tickets import shell  # noqa: F401  (navigation, customer-360 section, timeline)
         from brokerdesk.tickets.inbound import ticket_from_email
+        from brokerdesk.tickets.inbound_wechat import ticket_from_wechat
 
         register_inbound_handler("email", ticket_from_email)
+        register_inbound_handler("wechat", ticket_from_wechat)
         post_migrate.connect(seed_if_empty, sender=self, dispatch_uid="brokerdesk.tickets.seed_if_empty")
 
 
