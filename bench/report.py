@@ -68,7 +68,8 @@ def _load_text(load: dict) -> str:
 def render(results: list[dict], baseline: dict | None, synth: dict | None = None,
            intakes: list[dict] | None = None, segmentations: list[dict] | None = None,
            carried_screen_pop: list[str] | None = None, tickets: list[dict] | None = None,
-           previous: list[str] | None = None, visits: list[dict] | None = None) -> str:
+           previous: list[str] | None = None, visits: list[dict] | None = None,
+           routing: dict | None = None) -> str:
     """The report. previous: the lines of the report this one replaces; its sections that this run did not
     measure (no result file) are carried over unchanged, marked as such."""
     m = machine()
@@ -125,6 +126,7 @@ def render(results: list[dict], baseline: dict | None, synth: dict | None = None
     lines += _with_carried(_segmentation(segmentations or []), previous, "## segmentation on ")
     lines += _with_carried(_tickets(tickets or []), previous, "## tickets on ")
     lines += _with_carried(_visits(visits or []), previous, "## visits on ")
+    lines += _with_carried(_routing(routing), previous, "## routing")
     if lines[-1].strip():
         lines.append("")
     lines += _reproduce()
@@ -601,6 +603,115 @@ def _visits(results: list[dict]) -> list[str]:
     return lines
 
 
+def _routing(r: dict | None) -> list[str]:
+    """bench/routing: Router.route latency, call_offer on both databases, a simulated day of 300k calls."""
+    if not r:
+        return []
+    route, day, targets = r["route"], r["day"], r["targets"]
+    overall = day["overall"]
+    lines = [
+        "",
+        "## routing: decision latency, the call_offer path, a simulated day across HQ + 27 sub-centers",
+        "",
+        f"Measured {r['measured_at'][:16].replace('T', ' ')} at commit {r['commit']}; load average "
+        f"{r['loadavg']['before'][0]} → {r['loadavg']['after'][0]}.",
+        "",
+        "### Router.route",
+        "",
+        f"`engine.Router.route` in-process, no database, {route['requests']:,} varied requests on {route['centers']} "
+        f"centers ({route['kinds']['first']:,} first routings: clients, VIPs, complaint and menu keys, unknown "
+        f"callers, calls out of hours; {route['kinds']['recheck']:,} rechecks before and after the overflow wait "
+        "and past the maximum wait), against a LiveView of plain counts reshuffled every 50 requests; each call "
+        f"timed with `perf_counter_ns`. **Target: p99 ≤ {targets['route_p99_ms']:g} ms.**",
+        "",
+        "| p50 ms | p99 ms | max ms | mean ms | ≤ target |",
+        "|---|---|---|---|---|",
+        f"| {route['p50_ms']} | {route['p99_ms']} | {route['max_ms']} | {route['mean_ms']} | "
+        f"{_met(route['p99_ms'], targets['route_p99_ms'])} |",
+        "",
+        "Decisions: " + ", ".join(f"{k} {v:,}" for k, v in route["actions"].items()) + ".",
+        "",
+    ]
+    services = r.get("services") or []
+    if services:
+        lines += [
+            "### call_offer (identify + route + write)",
+            "",
+            "`services.calls.call_offer` one call at a time on a new small database (28 centers, 3 available "
+            "agents each, 1,000 clients; 70 % of callers known): the phone lookup and VIP check, the Router with "
+            "the DatabaseLiveView (one grouped query), the Call / leg / agent / audit writes in one transaction, "
+            "**and the on-commit hooks that run in the same request** (the realtime screen-pop push renders its "
+            "template there). The first 50 calls are a warm-up, not counted. Each call is ended afterwards "
+            "(untimed)." + (f" Measured in an earlier run ({r['services_measured_at'][:16].replace('T', ' ')})."
+                            if r.get("services_measured_at") else ""),
+            "",
+            "| database | calls | p50 ms | p99 ms | max ms | mean ms | answers |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        notes = []
+        for s in services:
+            if s.get("skipped") or s.get("failed"):
+                lines.append(f"| {s['db']} | {s.get('skipped') or 'failed: ' + '; '.join(s['failed'])} "
+                             "| | | | | |")
+                continue
+            lines.append(f"| {s['db']} | {s['calls']:,} | {s['p50_ms']} | {s['p99_ms']} | {s['max_ms']} | "
+                         f"{s['mean_ms']} | " + ", ".join(f"{k} {v:,}" for k, v in s["actions"].items()) + " |")
+            if s.get("call_ended_failed"):
+                notes.append(f"{s['db']}: `call_ended` failed (`{s['call_ended_failed']}`); the benchmark "
+                             "ended the calls directly.")
+        lines += ["", *[f"> {n}" for n in notes], *([""] if notes else [])]
+    inputs = day["inputs"]
+    lines += [
+        f"### A simulated day: {inputs['calls']:,} calls, HQ + {inputs['centers'] - 1} sub-centers",
+        "",
+        "`contact_center.simulate` (discrete events, the real `Router.route` for every first routing and "
+        f"recheck: {day['route_calls']:,} calls of it) on {inputs['day']}: the brokerage's half-hourly profile "
+        f"(peaks in the trading sessions), callers uniform over the sub-centers, {inputs['unknown_share']:.0%} "
+        f"unknown (HQ), {inputs['vip_share']:.0%} VIP, IVR keys mostly general; AHT {inputs['aht_seconds']:g} s "
+        f"({inputs['aht_distribution']} talk + {inputs['wrap_up_seconds']:g} s wrap-up), exponential patience "
+        f"with mean {inputs['patience_seconds']:g} s, overflow after "
+        f"{'/'.join(f'{v:g}' for v in inputs['overflow_after_seconds'])} s, callback offered past "
+        f"{inputs['max_wait_seconds']:g} s; staffing: {inputs['staffing']}. "
+        f"**Target: ≤ {targets['day_seconds']:g} s.**",
+        "",
+        "| wall s | simulation s | CPU s | peak RSS MiB | events | ≤ target |",
+        "|---|---|---|---|---|---|",
+        f"| {day['wall_seconds']} | {day['seconds']} | {day['cpu_seconds']} | {day['peak_rss_mib']} | "
+        f"{day['events']:,} | {_met(day['wall_seconds'], targets['day_seconds'])} |",
+        "",
+        *([f"An earlier run at {r['earlier_run']['measured_at'][:16].replace('T', ' ')}, with other work "
+           f"loading the machine (load average {r['earlier_run']['loadavg']['after'][0]}), took "
+           f"{r['earlier_run']['day_wall_seconds']} s for the same day: the simulation is CPU-bound and slows "
+           "with the machine's load.", ""] if r.get("earlier_run") else []),
+        f"Service level = answered within {inputs['answer_within_seconds']:g} s of the offer / offered (answered + "
+        "abandoned + callback after the maximum wait), by the center where the call ended; *origin* is by the "
+        "caller's home center. Occupancy = busy (talk + wrap-up) / logged-in agent time.",
+        "",
+        "| center | offered | SL | ASA s | abandoned | overflow out | overflow in | occupancy | peak agents "
+        "| origin SL | origin abandoned |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def pct(x):
+        return "–" if x is None else f"{x * 100:.1f} %"
+
+    for c in day["centers"]:
+        o = c["origin"]
+        lines.append(f"| {c['code']} | {c['offered']:,} | {pct(c['service_level'])} | {c['asa_seconds']} | "
+                     f"{pct(c['abandon_rate'])} | {c['overflowed_out']:,} | {c['overflowed_in']:,} | "
+                     f"{pct(c['occupancy'])} | {c['peak_agents']} | {pct(o['service_level'])} | "
+                     f"{pct(o['abandon_rate'])} |")
+    lines += [
+        f"| **all** | {overall['offered']:,} | {pct(overall['service_level'])} | {overall['asa_seconds']} | "
+        f"{pct(overall['abandon_rate'])} | {overall['overflowed']:,} | | {pct(overall['occupancy'])} | "
+        f"{overall['peak_agents']} | | |",
+        "",
+        "Without an agent: " + ", ".join(f"{k} {v:,}" for k, v in day["no_agent"].items()) + ".",
+        "",
+    ]
+    return lines
+
+
 def _reproduce() -> list[str]:
     return [
         "## How to reproduce",
@@ -614,6 +725,7 @@ def _reproduce() -> list[str]:
         ".venv/bin/python -m bench.segmentation --db postgresql   # after bench.intake on that database",
         ".venv/bin/python -m bench.tickets --db postgresql   # 1M tickets; --reuse keeps a loaded database",
         ".venv/bin/python -m bench.visits --db postgresql   # after bench.intake (segments first if needed)",
+        ".venv/bin/python -m bench.routing   # Router.route, call_offer on both databases, a 300k-call day",
         "```",
         "",
         "- PostgreSQL: `BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/brokerdesk_bench`); "
@@ -661,7 +773,9 @@ def main() -> int:
                      key=lambda r: order.get(r["db"], 9))
     visits = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("visits-*.json"))),
                     key=lambda r: order.get(r["db"], 9))
-    if not results and not carried and not tickets and not visits:
+    routing_file = args.results / "routing.json"
+    routing = json.loads(routing_file.read_text()) if routing_file.exists() else None
+    if not results and not carried and not tickets and not visits and not routing:
         print(f"no results in {args.results}", file=sys.stderr)
         return 1
     if args.save_baseline:
@@ -682,7 +796,7 @@ def main() -> int:
                            key=lambda r: order.get(r["db"], 9))
     previous = args.out.read_text(encoding="utf-8").splitlines() if args.out.exists() else []
     args.out.write_text(render(results, baseline, synth, intakes, segmentations, carried, tickets, previous,
-                               visits))
+                               visits, routing))
     print(f"wrote {args.out}")
     return 0
 

@@ -357,6 +357,54 @@ COVERAGE: dict[str, Covered] = {
         (Call("post", {"outcome": "unreachable", "answers": {}, "note": ""}),), (TOKEN, SESSION), api=True,
         ok_marker=lambda ctx: '"pending"',
     ),
+    # Contact center. A call belongs to the agents who took part in it: another agent (same role, other center)
+    # gets the 404 of a missing call. Wallboards belong to their center; interactions to the client's branch.
+    "cc/calls/<int:call_id>/wrap-up/": Covered(
+        _by("cc_call", "call_id"), _missing("cc_call", "call_id"),
+        (Call("post", {"code": "permission"}, ok_status=422),), (SESSION,), insider="agent", outsider="agent_hq",
+        ok_marker=lambda ctx: 'data-testid="desk-error"',  # the call is still going on: wrap up after it ends
+    ),
+    "cc/calls/<int:call_id>/transfer/": Covered(
+        _by("cc_call", "call_id"), _missing("cc_call", "call_id"),
+        (Call("post", {"target": "center"}, ok_status=422),), (SESSION,), insider="agent", outsider="agent_hq",
+        ok_marker=lambda ctx: 'data-testid="desk-error"',  # no center chosen
+    ),
+    "cc/calls/<int:call_id>/note/": Covered(
+        _by("cc_call", "call_id"), _missing("cc_call", "call_id"), (Call("post", {"body": "matrix cc note"}),),
+        (SESSION,), insider="agent", outsider="agent_hq", ok_marker=lambda ctx: 'data-testid="note-saved"',
+    ),
+    "cc/wallboard/<int:center_id>/": Covered(
+        lambda ctx: {"center_id": ctx["org"]["center"].pk}, lambda ctx: {"center_id": ctx["org"]["hq"].pk + 1000},
+        (Call("get"),), (SESSION,), insider="agent", outsider="agent_hq",
+        ok_marker=lambda ctx: 'data-testid="board-SC-GD"',
+    ),
+    "cc/wallboard/<int:center_id>/figures/": Covered(
+        lambda ctx: {"center_id": ctx["org"]["center"].pk}, lambda ctx: {"center_id": ctx["org"]["hq"].pk + 1000},
+        (Call("get"),), (SESSION,), insider="agent", outsider="agent_hq",
+        ok_marker=lambda ctx: 'data-testid="board-SC-GD"',
+    ),
+    "cc/interactions/<int:interaction_id>/": Covered(
+        _by("interaction", "interaction_id"), _missing("interaction", "interaction_id"), (Call("get"),), (SESSION,),
+        ok_marker=lambda ctx: "matrix interaction",
+    ),
+    "api/v1/kb/articles/<int:article_id>": Covered(
+        _by("kb_draft", "article_id"), _missing("kb_draft", "article_id"), (Call("get"),), (TOKEN, SESSION), api=True,
+        insider="supervisor", outsider="agent", ok_marker=lambda ctx: '"status": "draft"',
+    ),
+    # The outbox: supervisors see the messages to the clients they may see (a branch-B supervisor: 404).
+    "messages/outbox/<int:message_id>/": Covered(
+        _by("outbound_message", "message_id"), _missing("outbound_message", "message_id"), (Call("get"),),
+        (SESSION,), insider="supervisor", outsider="supervisor_b", ok_marker=lambda ctx: 'data-testid="attempts"',
+    ),
+    "messages/outbox/<int:message_id>/retry/": Covered(
+        _by("failed_message", "message_id"), _missing("failed_message", "message_id"), (Call("post", ok_status=302),),
+        (SESSION,), insider="supervisor", outsider="supervisor_b",
+    ),
+    # Issuing a WeChat binding code is an act on the client: branch B staff get the 404 of a missing client.
+    "wechat/bind/<int:customer_id>/": Covered(
+        _customer_a, _no_customer, (Call("get"), Call("post", {"action": "issue"})), (SESSION,),
+        ok_marker=lambda ctx: ctx["customer_a"].customer_no,
+    ),
     "api/v1/plans/entitlements/<int:customer_id>": Covered(
         _customer_a, _no_customer, (Call("get", {"kind": "research"}),), (TOKEN, SESSION), api=True,
         ok_marker=lambda ctx: '"package"',
@@ -371,6 +419,13 @@ EXEMPT: dict[str, str] = {
     "static/": "Static files (CSS, JS) are the same for everyone and are not branch data.",
     "plans/packages/": "Service packages are company-wide configuration with no client data; only holders of "
     "service_plans.manage_packages reach the editor (service_plans/tests/test_package_editor.py).",
+    "kb/": "Knowledge-base articles are company-wide reference text, not client or branch data; drafts are hidden "
+    "from non-editors with the 404 of a missing article (knowledge/tests/test_pages.py).",
+    "chat/articles/": "The public web-chat widget shows published knowledge-base articles only; drafts and archived "
+    "ones are 404.",
+    "chat/console/": "Only holders of web_chat.answer_chat reach it (agents and supervisors, center- or "
+    "company-scoped, who see every client as at the phone); everyone else gets 403 before any lookup "
+    "(web_chat/tests/test_pages.py). No branch-scoped role holds the permission.",
     "plans/self/": "The client's self-service page takes no login: the signed token names one client and shows "
     "only that client (a forged or expired token is 404; service_plans/tests/test_packages_pages.py).",
 }
@@ -464,7 +519,13 @@ def ctx(users, org, customer_a, customer_b):
         "matrix.txt", b"matrix attachment", content_type="text/plain"))
     plans = _service_plans_records(users, org, customer_a)
     visits = _visit_records(users, customer_a)
+    contact_center = _contact_center_records(users, org, customer_a)
+    from brokerdesk.knowledge.services import ArticleInput, article_create
+
+    kb_draft = article_create(actor=users["supervisor"], data=ArticleInput(title="矩阵草稿", body="matrix"))
+    messages = _messaging_records(users, org, customer_a)
     return {"users": users, "org": org, "customer_a": customer_a, "customer_b": customer_b, **plans, **visits,
+            **contact_center, **messages, "kb_draft": kb_draft,
             "ticket": ticket, "missing_ticket_id": ticket.pk + 1000, "attachment": attachment,
             "missing_customer_id": top + 1000, "batch": batch, "missing_batch_id": batch.pk + 1000,
             "segment": segment, "missing_segment_id": Segment.objects.aggregate(top=Max("pk"))["top"] + 1000,
@@ -531,6 +592,48 @@ def _visit_records(users, customer_a) -> dict:
     return {"visit": pending, "visit_claimed": claimed, "visit_in_call": in_call}
 
 
+def _messaging_records(users, org, customer_a) -> dict:
+    """Two SMS to customer_a (one failed) and a supervisor scoped to branch B (users["supervisor_b"])."""
+    from brokerdesk.messaging.models import OutboundMessage
+    from brokerdesk.messaging.outbound.services import message_send
+    from tests.factories import make_staff
+
+    users["supervisor_b"] = make_staff("t_supervisor_b", "supervisor", scope="branch", branch=org["branch_b"])
+    outbound = message_send(actor=None, customer=customer_a, channel="sms", body="matrix", purpose="service")
+    failed = message_send(actor=None, customer=customer_a, channel="sms", body="matrix 2", purpose="service")
+    OutboundMessage.objects.filter(pk=failed.pk).update(status="failed")
+    return {"outbound_message": outbound, "failed_message": failed}
+
+
+def _contact_center_records(users, org, customer_a) -> dict:
+    """A call from customer_a answered by users["agent"] (Guangdong sub-center, serving branch A), an agent at HQ
+    (users["agent_hq"]), and an interaction of customer_a."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from brokerdesk.contact_center.models import AgentProfile, AgentSkill, Interaction, Skill
+    from brokerdesk.contact_center.routing import config
+    from brokerdesk.contact_center.services.agents import agent_state_set
+    from brokerdesk.contact_center.services.calls import call_answered, call_offer
+    from tests.factories import make_staff
+
+    config.invalidate()
+    users["agent_hq"] = make_staff("t_agent_hq", "agent", scope="center", center=org["hq"])
+    at = datetime(2026, 11, 17, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Tuesday, in service hours
+    general = Skill.objects.get(code="general")
+    for staff, center, extension in ((users["agent"], org["center"], "8001"), (users["agent_hq"], org["hq"], "9001")):
+        profile = AgentProfile.objects.create(staff=staff, center=center, extension=extension)
+        AgentSkill.objects.create(agent=profile, skill=general)
+        agent_state_set(actor=staff, agent=profile, state="available", at=at)
+    call_offer(call_ref="matrix-call", caller_number=customer_a.phones.first().number, dialled_number="95500",
+               ivr=["2"], at=at)
+    call = call_answered(call_ref="matrix-call", extension="8001", at=at)
+    interaction = Interaction.objects.create(channel="sms", direction="outbound", customer=customer_a,
+                                             started_at=at, summary="matrix interaction")
+    config.invalidate()
+    return {"cc_call": call, "interaction": interaction}
+
+
 @pytest.fixture
 def client_for(login, token_client):
     from brokerdesk.org.tokens import TOKEN_SCOPES
@@ -558,6 +661,8 @@ def _page_shape(response, url: str) -> str:
 
 
 def _traces(ctx) -> dict:
+    from brokerdesk.contact_center.models import Call as Call_
+    from brokerdesk.contact_center.models import TelephonyCommand
     from brokerdesk.core.models import AuditEvent
     from brokerdesk.customers.models import CustomerNote
     from brokerdesk.segmentation.models import RuleSet, SegmentRule
@@ -581,6 +686,9 @@ def _traces(ctx) -> dict:
         "visit_events": list(VisitTaskEvent.objects.order_by("pk").values_list("pk", "action")),
         "visit_calls": list(VisitAttempt.objects.order_by("pk").values_list("pk", "outcome", "recording_ref")),
         "audit_events_on_visits": AuditEvent.objects.filter(object_type="visit_task").count(),
+        "calls": list(Call_.objects.order_by("pk").values_list("pk", "status", "agent_id", "wrap_up_code_id",
+                                                              "transfer_note")),
+        "telephony_commands": TelephonyCommand.objects.count(),
     }
 
 

@@ -39,6 +39,7 @@ DEPARTMENTS = [
 STAFF = [
     ("agent", "客服坐席 林小青", Role.AGENT, Scope.CENTER, "center", "D-CS"),
     ("supervisor", "班长 陈志远", Role.SUPERVISOR, Scope.CENTER, "center", "D-CS"),
+    ("agent_hq", "总部坐席 何佳", Role.AGENT, Scope.CENTER, "hq", "D-CS"),
     ("branch_a", "营业部客服 王丽", Role.BRANCH_STAFF, Scope.BRANCH, "branch_a", None),
     ("branch_b", "营业部客服 赵敏", Role.BRANCH_STAFF, Scope.BRANCH, "branch_b", None),
     ("manager", "客户经理 刘洋", Role.CLIENT_MANAGER, Scope.BRANCH, "branch_a", None),
@@ -74,7 +75,8 @@ def load_demo(*, clients: int = 20_000, days: int = 250, seed: int = 20261121,
         raise RuntimeError(f"intake of the demo batches failed: {failed.message if failed else 'no batch'}")
     with transaction.atomic():
         branch_a, branch_b = _two_branches()
-        places = {"center": branch_a.serving_center, "branch_a": branch_a, "branch_b": branch_b}
+        hq = ContactCenter.objects.filter(kind="hq").order_by("code").first() or branch_a.serving_center
+        places = {"center": branch_a.serving_center, "hq": hq, "branch_a": branch_a, "branch_b": branch_b}
         departments = {
             code: Department.objects.get_or_create(
                 code=code, defaults={"company": branch_a.company, "name": name, "kind": kind})[0]
@@ -92,6 +94,7 @@ def load_demo(*, clients: int = 20_000, days: int = 250, seed: int = 20261121,
             user.save()
             user.groups.add(Group.objects.get(name=role))
         Customer.objects.filter(home_branch=branch_a).update(client_manager=Staff.objects.get(username="manager"))
+        _demo_agents()
         audit_record(actor=None, actor_username="system", action="demo.load", object_type="company",
                      object_id=branch_a.company_id,
                      details={"clients": clients, "days": days, "seed": seed,
@@ -104,6 +107,30 @@ def load_demo(*, clients: int = 20_000, days: int = 250, seed: int = 20261121,
     run = visit_tasks_generate(actor=None)
     progress(f"return visits: {run.total_created:,} tasks")
     return DemoResult(clients=clients, days=days, branch_a=str(branch_a), branch_b=str(branch_b))
+
+
+# The demo desk logins' agent profiles: (username, extension, skills).
+DEMO_AGENTS = [
+    ("agent", "8001", ("general", "margin", "funds")),
+    ("supervisor", "8002", ("general", "complaints", "vip")),
+    ("agent_hq", "9001", ("general", "margin", "options", "english")),
+]
+
+
+def _demo_agents() -> None:
+    """Extensions and skills for the desk logins, and a service desk line for every branch without one."""
+    from brokerdesk.contact_center.models import AgentProfile, AgentSkill, Skill
+
+    skills = {s.code: s for s in Skill.objects.all()}
+    for username, extension, codes in DEMO_AGENTS:
+        staff = Staff.objects.get(username=username)
+        profile, _ = AgentProfile.objects.get_or_create(staff=staff, defaults={"center": staff.center,
+                                                                               "extension": extension})
+        AgentSkill.objects.bulk_create([AgentSkill(agent=profile, skill=skills[code], level=3)
+                                        for code in codes if code in skills], ignore_conflicts=True)
+    for branch in Branch.objects.filter(service_phone="").only("pk", "code"):
+        digits = "".join(ch for ch in branch.code if ch.isdigit())[-4:].rjust(4, "0")
+        Branch.objects.filter(pk=branch.pk).update(service_phone=f"0755866{digits}")
 
 
 def _two_branches() -> tuple[Branch, Branch]:

@@ -13,7 +13,7 @@ from brokerdesk.core.models import AuditEvent
 from brokerdesk.messaging.web_chat import services
 from brokerdesk.messaging.web_chat.models import ChatSession
 from brokerdesk.messaging.web_chat.routing_ws import websocket_urlpatterns
-from brokerdesk.messaging.web_chat.tests.communicator import WebsocketCommunicator
+from tests.websocket import WebsocketCommunicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 application = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
