@@ -373,6 +373,15 @@ COVERAGE: dict[str, Covered] = {
         _by("cc_call", "call_id"), _missing("cc_call", "call_id"), (Call("post", {"body": "matrix cc note"}),),
         (SESSION,), insider="agent", outsider="agent_hq", ok_marker=lambda ctx: 'data-testid="note-saved"',
     ),
+    "cc/calls/<int:call_id>/visit/": Covered(
+        _by("cc_call", "call_id"), _missing("cc_call", "call_id"), (Call("post", {"note": "matrix visit"}),),
+        (SESSION,), insider="agent", outsider="agent_hq", ok_marker=lambda ctx: 'data-testid="visit-booked"',
+    ),
+    "cc/callbacks/<int:callback_id>/done/": Covered(
+        _by("cc_callback", "callback_id"), _missing("cc_callback", "callback_id"),
+        (Call("post", {"status": "done", "note": "matrix"}, ok_status=302),), (SESSION,), insider="agent",
+        outsider="agent_hq",
+    ),
     "cc/wallboard/<int:center_id>/": Covered(
         lambda ctx: {"center_id": ctx["org"]["center"].pk}, lambda ctx: {"center_id": ctx["org"]["hq"].pk + 1000},
         (Call("get"),), (SESSION,), insider="agent", outsider="agent_hq",
@@ -611,7 +620,7 @@ def _contact_center_records(users, org, customer_a) -> dict:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from brokerdesk.contact_center.models import AgentProfile, AgentSkill, Interaction, Skill
+    from brokerdesk.contact_center.models import AgentProfile, AgentSkill, CallbackRequest, Interaction, Skill
     from brokerdesk.contact_center.routing import config
     from brokerdesk.contact_center.services.agents import agent_state_set
     from brokerdesk.contact_center.services.calls import call_answered, call_offer
@@ -630,8 +639,10 @@ def _contact_center_records(users, org, customer_a) -> dict:
     call = call_answered(call_ref="matrix-call", extension="8001", at=at)
     interaction = Interaction.objects.create(channel="sms", direction="outbound", customer=customer_a,
                                              started_at=at, summary="matrix interaction")
+    callback = CallbackRequest.objects.create(kind="callback", customer=customer_a, number="13800000000",
+                                              center=org["center"], requested_at=at)
     config.invalidate()
-    return {"cc_call": call, "interaction": interaction}
+    return {"cc_call": call, "interaction": interaction, "cc_callback": callback}
 
 
 @pytest.fixture

@@ -25,7 +25,15 @@ from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from brokerdesk.contact_center.choices import AgentState, CallStatus
-from brokerdesk.contact_center.models import AgentProfile, AgentSkill, AgentStateChange, Call, CallLeg, Interaction
+from brokerdesk.contact_center.models import (
+    AgentProfile,
+    AgentSkill,
+    AgentStateChange,
+    Call,
+    CallbackRequest,
+    CallLeg,
+    Interaction,
+)
 from brokerdesk.core.errors import NotFound
 from brokerdesk.core.scoping import database_id, visible_to
 from brokerdesk.org.choices import Scope
@@ -319,3 +327,26 @@ def report_totals(rows: list[ReportRow]) -> dict[int, Figures]:
             if value is not None:
                 setattr(total, name, (getattr(total, name) or timedelta()) + value)
     return totals
+
+
+# --- callbacks and voicemails -----------------------------------------------------------------------------------
+
+
+def callbacks_visible_to(actor) -> QuerySet[CallbackRequest]:
+    """The callback requests of the actor's center (company scope: every center), for those at the desktop."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(
+            "contact_center.use_agent_desktop"):
+        return CallbackRequest.objects.none()
+    requests = CallbackRequest.objects.select_related("center", "customer", "handled_by", "call")
+    if actor.scope == Scope.COMPANY:
+        return requests
+    if actor.scope == Scope.CENTER and actor.center_id:
+        return requests.filter(center_id=actor.center_id)
+    return requests.none()
+
+
+def callback_get_for_actor(actor, callback_id) -> CallbackRequest:
+    request = callbacks_visible_to(actor).filter(pk=database_id(callback_id)).first()
+    if request is None:
+        raise NotFound()
+    return request

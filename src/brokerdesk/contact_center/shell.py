@@ -22,6 +22,8 @@ def _wallboard_panel(user) -> dict:
 
 register_nav(NavItem("cc_desk", _("Agent desktop"), "contact_center:desk", order=60,
                      permission="contact_center.use_agent_desktop"))
+register_nav(NavItem("cc_callbacks", _("Callbacks"), "contact_center:callbacks", order=61,
+                     permission="contact_center.use_agent_desktop"))
 register_nav(NavItem("cc_wallboard", _("Wallboard"), "contact_center:wallboard", order=62,
                      permission="contact_center.view_wallboard"))
 register_nav(NavItem("cc_reports", _("Contact reports"), "contact_center:reports", order=64,

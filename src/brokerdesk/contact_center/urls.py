@@ -1,6 +1,6 @@
 from django.urls import path
 
-from brokerdesk.contact_center.views import desk, interactions, wallboard
+from brokerdesk.contact_center.views import callbacks, desk, interactions, wallboard
 
 app_name = "contact_center"
 urlpatterns = [
@@ -11,6 +11,10 @@ urlpatterns = [
     path("calls/<int:call_id>/wrap-up/", desk.wrap_up, name="call_wrap_up"),
     path("calls/<int:call_id>/transfer/", desk.transfer, name="call_transfer"),
     path("calls/<int:call_id>/note/", desk.note, name="call_note"),
+    path("calls/<int:call_id>/visit/", desk.request_visit, name="call_visit"),
+    path("desk/knowledge/", desk.knowledge, name="desk_knowledge"),
+    path("callbacks/", callbacks.callbacks, name="callbacks"),
+    path("callbacks/<int:callback_id>/done/", callbacks.callback_done, name="callback_done"),
     path("wallboard/", wallboard.wallboard, name="wallboard"),
     path("wallboard/figures/", wallboard.wallboard_figures, name="wallboard_figures"),
     path("wallboard/<int:center_id>/", wallboard.wallboard_center, name="wallboard_center"),

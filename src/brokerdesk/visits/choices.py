@@ -16,6 +16,7 @@ class Purpose(models.TextChoices):
     COMPLAINT_CALLBACK = "complaint_callback", _("Complaint satisfaction callback")
     SPECIAL_BUSINESS = "special_business", _("Special business")
     ELDERLY_SAVINGS = "elderly_savings", _("Elderly and savings-dependent clients")
+    CLIENT_REQUEST = "client_request", _("Requested during a contact")
     CUSTOM = "custom", _("Other")
 
 
@@ -30,6 +31,8 @@ class Audience(models.TextChoices):
     FEATURE_RULE = "feature_rule", _("Clients matching a feature rule, every N months")  # cycle: the period
     TICKET_CALLBACK = "ticket_callback", _("Tickets awaiting a satisfaction callback")  # cycle: the ticket
     SERVICE_EVENT = "service_event", _("Service events (permissions, high-risk sales)")  # cycle: the event
+    # Not generated: staff request one task at a time, e.g. an agent during a call (requests.py).
+    ON_REQUEST = "on_request", _("On request, one client at a time")  # cycle: the request
 
 
 class AssigneePolicy(models.TextChoices):
@@ -75,6 +78,7 @@ class TaskAction(models.TextChoices):
     CANCEL = "cancel", _("Cancelled")
     RECORDING = "recording", _("Recording attached")
     FINDING = "finding", _("Finding reported to compliance")
+    REQUEST = "request", _("Requested")
 
 
 class QuestionKind(models.TextChoices):

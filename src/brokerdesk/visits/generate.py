@@ -110,7 +110,7 @@ def visit_tasks_generate(*, actor=None, business_date: date | None = None,
     day = business_date or business_today()
     started = time.monotonic()
     with transaction.atomic():
-        programmes = Programme.objects.filter(is_active=True)
+        programmes = Programme.objects.filter(is_active=True).exclude(audience=Audience.ON_REQUEST)
         if programme_codes is not None:
             programmes = programmes.filter(code__in=programme_codes)
         # The row locks queue concurrent runs programme by programme (the nightly job and a receiver).

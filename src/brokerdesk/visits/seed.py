@@ -63,6 +63,12 @@ PROGRAMMES = [
      "您好，我是{公司}客服中心的工作人员。您目前持有高风险等级（R5）的产品，我们定期与您确认风险认知情况。",
      [IDENTITY, RISK_UNDERSTOOD, PROMISED]),
 ]
+# Requested one at a time (an agent during a call, branch staff after a visit): never generated in bulk.
+REQUESTED = (
+    "requested", "预约回访", "client_request", "on_request", {}, "call_center", 3, 3,
+    "您好，我是{公司}客服中心的工作人员，工号{工号}。您此前与我们联系时约定了回访，现就相关事项与您跟进。",
+    [IDENTITY, ("您此前反映的事项是否已经办妥或得到解答？", YES_NO, [], "", []), SATISFACTION])
+PROGRAMMES.append(REQUESTED)
 
 
 def seed(programme_model=None, question_model=None) -> None:

@@ -16,6 +16,8 @@ from brokerdesk.contact_center.services.agents import agent_state_set
 from brokerdesk.contact_center.services.calls import call_transfer, call_wrap_up
 from brokerdesk.core.errors import ApplicationError, NotFound, PermissionDenied
 from brokerdesk.customers.services import customer_note_add
+from brokerdesk.knowledge.selectors import excerpt, knowledge_search
+from brokerdesk.visits.requests import visit_task_request
 
 DESK = "contact_center.use_agent_desktop"
 CALL_STATES = (AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP)
@@ -197,3 +199,37 @@ def note(request, call_id: int):
         return render(request, "contact_center/_note_result.html", {"error": _message(error), "call": call},
                       status=422)
     return render(request, "contact_center/_note_result.html", {"note": saved, "call": call})
+
+
+@login_required
+@permission_required(DESK, raise_exception=True)
+@require_POST
+def request_visit(request, call_id: int):
+    """Book a return visit for the caller ("we'll call you back about it"), in the on-request programme's queue."""
+    try:
+        call = selectors.desk_call_for_agent(request.user, call_id)
+    except NotFound:
+        raise Http404 from None
+    if not call.customer_id:
+        return render(request, "contact_center/_visit_result.html",
+                      {"error": _("The caller is not identified: find the client first.")}, status=422)
+    try:
+        task = visit_task_request(actor=request.user, customer_id=call.customer_id,
+                                  note=request.POST.get("note", ""), source_ref=f"call:{call.call_ref}")
+    except NotFound:
+        raise Http404 from None
+    except ApplicationError as error:
+        return render(request, "contact_center/_visit_result.html", {"error": _message(error)}, status=422)
+    return render(request, "contact_center/_visit_result.html", {"task": task})
+
+
+@login_required
+@permission_required(DESK, raise_exception=True)
+@require_GET
+def knowledge(request):
+    """The knowledge base at the desk: the best articles for what the caller asks (htmx, as the agent types)."""
+    query = request.GET.get("q", "").strip()[:200]
+    hits = [(article, excerpt(article.body, 160)) for article, _score in knowledge_search(request.user, query, 5)
+            ] if query else []
+    return render(request, "contact_center/_knowledge.html", {"query": query, "hits": hits})
+
