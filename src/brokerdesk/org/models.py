@@ -55,7 +55,8 @@ class Branch(models.Model):
         ContactCenter, on_delete=models.PROTECT, related_name="served_branches", verbose_name=_("serving center")
     )
     # The branch's service desk line: where the contact center transfers a caller who must be served in person.
-    service_phone = models.CharField(_("service desk phone"), max_length=20, blank=True)
+    # db_default: the intake inserts branches with bulk SQL that does not name this column.
+    service_phone = models.CharField(_("service desk phone"), max_length=20, blank=True, db_default="")
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='branch',
             name='service_phone',
-            field=models.CharField(blank=True, max_length=20, verbose_name='service desk phone'),
+            field=models.CharField(blank=True, db_default='', max_length=20, verbose_name='service desk phone'),
         ),
     ]
