@@ -124,5 +124,5 @@ def test_it_links_the_binding_page_from_the_customer_360(login, binder, users, c
     WeChatFollower.objects.create(openid=new_openid(), customer=customer_a, bound_at=timezone.now())
     page = login(binder).get(f"/customers/{customer_a.pk}/").content.decode()
     assert 'data-testid="customer-wechat-section"' in page and f"/wechat/bind/{customer_a.pk}/" in page
-    other = login(users["agent"]).get(f"/customers/{customer_a.pk}/").content.decode()
+    other = login(users["compliance"]).get(f"/customers/{customer_a.pk}/").content.decode()
     assert 'data-testid="customer-wechat-section"' not in other  # without the permission, no section
