@@ -69,7 +69,7 @@ def render(results: list[dict], baseline: dict | None, synth: dict | None = None
            intakes: list[dict] | None = None, segmentations: list[dict] | None = None,
            carried_screen_pop: list[str] | None = None, tickets: list[dict] | None = None,
            previous: list[str] | None = None, visits: list[dict] | None = None,
-           routing: dict | None = None) -> str:
+           routing: dict | None = None, nps: list[dict] | None = None) -> str:
     """The report. previous: the lines of the report this one replaces; its sections that this run did not
     measure (no result file) are carried over unchanged, marked as such."""
     m = machine()
@@ -127,6 +127,7 @@ def render(results: list[dict], baseline: dict | None, synth: dict | None = None
     lines += _with_carried(_tickets(tickets or []), previous, "## tickets on ")
     lines += _with_carried(_visits(visits or []), previous, "## visits on ")
     lines += _with_carried(_routing(routing), previous, "## routing")
+    lines += _with_carried(_nps(nps or []), previous, "## nps on ")
     if lines[-1].strip():
         lines.append("")
     lines += _reproduce()
@@ -712,6 +713,49 @@ def _routing(r: dict | None) -> list[str]:
     return lines
 
 
+def _nps(results: list[dict]) -> list[str]:
+    """bench/nps: NPS by branch x month over 1M survey responses."""
+    lines = []
+    for r in results:
+        if r.get("skipped"):
+            lines += ["", f"## nps on {r['db']}: NPS by branch x month", "", f"Skipped: {r['skipped']}.", ""]
+            continue
+        d, t = r["data"], r["timings"]
+        bm = t["branch_month"]
+        lines += [
+            "",
+            f"## nps on {r['db']}: NPS by branch x month over {d['responses']:,} survey responses",
+            "",
+            f"`surveys.analytics.branch_month_table` as a company-wide reviewer (permission, scoping, one SQL "
+            f"aggregate over the daily NPS counts the submission keeps ({d.get('daily_rows', 0):,} rows: "
+            f"day x branch x theme x channel x officer flag), labels and 95 % intervals) over "
+            f"{d['branches']} branches x {d['months']} months (Shanghai time), {d['officer_responses']:,} of the "
+            f"responses experience officers' (left out); measured {r['measured_at'][:16].replace('T', ' ')} at "
+            f"commit {r['commit']}, {d['database']}; load average at the end {r['loadavg'][0]}. One warm-up call, "
+            f"then the timed runs. **Target: ≤ {r['targets']['seconds']:g} s.**",
+            "",
+            "| query | runs | p50 s | min s | max s | ≤ target |",
+            "|---|---|---|---|---|---|",
+            f"| NPS by branch x month ({bm['groups']:,} groups, {bm['responses_counted']:,} responses) | "
+            f"{bm['runs']} | {bm['p50_s']} | {bm['min_s']} | {bm['max_s']} | "
+            f"{_met(bm['p50_s'], r['targets']['seconds'])} |",
+            f"| NPS by branch | {t['by_branch']['runs']} | {t['by_branch']['p50_s']} | {t['by_branch']['min_s']} | "
+            f"{t['by_branch']['max_s']} | |",
+            f"| the whole dashboard (≈ 15 queries) | {t['dashboard']['runs']} | {t['dashboard']['p50_s']} | "
+            f"{t['dashboard']['min_s']} | {t['dashboard']['max_s']} | |",
+            "",
+            f"Data: table {_size(d['table_bytes'])}; loaded in "
+            + ", ".join(f"{k} {v} s" for k, v in r["load"]["seconds"].items()) + ".",
+            "",
+            "```sql", r["query"], "```", "```", r["plan"], "```", "",
+        ]
+        if r.get("verdict") == "missed":
+            cores = (r.get("machine") or {}).get("cores", "?")
+            lines += [f"> Missed, with the load average at {r['loadavg'][0]} on {cores} cores at the end of the run.",
+                      ""]
+    return lines
+
+
 def _reproduce() -> list[str]:
     return [
         "## How to reproduce",
@@ -726,6 +770,7 @@ def _reproduce() -> list[str]:
         ".venv/bin/python -m bench.tickets --db postgresql   # 1M tickets; --reuse keeps a loaded database",
         ".venv/bin/python -m bench.visits --db postgresql   # after bench.intake (segments first if needed)",
         ".venv/bin/python -m bench.routing   # Router.route, call_offer on both databases, a 300k-call day",
+        ".venv/bin/python -m bench.nps   # NPS by branch x month over 1M survey responses, both databases",
         "```",
         "",
         "- PostgreSQL: `BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/brokerdesk_bench`); "
@@ -775,7 +820,9 @@ def main() -> int:
                     key=lambda r: order.get(r["db"], 9))
     routing_file = args.results / "routing.json"
     routing = json.loads(routing_file.read_text()) if routing_file.exists() else None
-    if not results and not carried and not tickets and not visits and not routing:
+    nps = sorted((json.loads(p.read_text()) for p in sorted(args.results.glob("nps-*.json"))),
+                 key=lambda r: order.get(r["db"], 9))
+    if not results and not carried and not tickets and not visits and not routing and not nps:
         print(f"no results in {args.results}", file=sys.stderr)
         return 1
     if args.save_baseline:
@@ -796,7 +843,7 @@ def main() -> int:
                            key=lambda r: order.get(r["db"], 9))
     previous = args.out.read_text(encoding="utf-8").splitlines() if args.out.exists() else []
     args.out.write_text(render(results, baseline, synth, intakes, segmentations, carried, tickets, previous,
-                               visits, routing))
+                               visits, routing, nps))
     print(f"wrote {args.out}")
     return 0
 

@@ -414,6 +414,14 @@ COVERAGE: dict[str, Covered] = {
         _customer_a, _no_customer, (Call("get"), Call("post", {"action": "issue"})), (SESSION,),
         ok_marker=lambda ctx: ctx["customer_a"].customer_no,
     ),
+    "surveys/responses/<int:response_id>/": Covered(
+        _by("survey_response", "response_id"), _missing("survey_response", "response_id"), (Call("get"),), (SESSION,),
+        ok_marker=lambda ctx: ctx["survey_response"].comment,
+    ),
+    "surveys/phone/<int:invitation_id>/": Covered(
+        _by("phone_invitation", "invitation_id"), _missing("phone_invitation", "invitation_id"), (Call("get"),),
+        (SESSION,), ok_marker=lambda ctx: ctx["customer_a"].customer_no,
+    ),
     "api/v1/plans/entitlements/<int:customer_id>": Covered(
         _customer_a, _no_customer, (Call("get", {"kind": "research"}),), (TOKEN, SESSION), api=True,
         ok_marker=lambda ctx: '"package"',
@@ -435,6 +443,16 @@ EXEMPT: dict[str, str] = {
     "chat/console/": "Only holders of web_chat.answer_chat reach it (agents and supervisors, center- or "
     "company-scoped, who see every client as at the phone); everyone else gets 403 before any lookup "
     "(web_chat/tests/test_pages.py). No branch-scoped role holds the permission.",
+    "surveys/r/": "The public survey page takes no login: the signed token names one invitation and shows only its "
+    "questionnaire (a forged token is 404, a used or expired one 410, the same page; surveys/tests/"
+    "test_public_page.py).",
+    "surveys/campaigns/": "Survey campaigns are company-wide operations run by holders of surveys.run_campaign "
+    "(supervisors, reviewers, administrators); the pages show the campaign's settings and aggregate counts, no "
+    "client or branch data.",
+    "surveys/builder/": "Survey definitions (questions, versions) are company-wide configuration with no client "
+    "data; only holders of surveys.design_survey reach the builder.",
+    "surveys/actions/": "Survey action items are department-level improvement tasks with no client data; only "
+    "holders of surveys.manage_action_items (supervisors, reviewers) reach them.",
     "plans/self/": "The client's self-service page takes no login: the signed token names one client and shows "
     "only that client (a forged or expired token is 404; service_plans/tests/test_packages_pages.py).",
 }
@@ -533,8 +551,9 @@ def ctx(users, org, customer_a, customer_b):
 
     kb_draft = article_create(actor=users["supervisor"], data=ArticleInput(title="矩阵草稿", body="matrix"))
     messages = _messaging_records(users, org, customer_a)
+    surveys = _survey_records(users, org, customer_a)
     return {"users": users, "org": org, "customer_a": customer_a, "customer_b": customer_b, **plans, **visits,
-            **contact_center, **messages, "kb_draft": kb_draft,
+            **contact_center, **messages, **surveys, "kb_draft": kb_draft,
             "ticket": ticket, "missing_ticket_id": ticket.pk + 1000, "attachment": attachment,
             "missing_customer_id": top + 1000, "batch": batch, "missing_batch_id": batch.pk + 1000,
             "segment": segment, "missing_segment_id": Segment.objects.aggregate(top=Max("pk"))["top"] + 1000,
@@ -612,6 +631,19 @@ def _messaging_records(users, org, customer_a) -> dict:
     failed = message_send(actor=None, customer=customer_a, channel="sms", body="matrix 2", purpose="service")
     OutboundMessage.objects.filter(pk=failed.pk).update(status="failed")
     return {"outbound_message": outbound, "failed_message": failed}
+
+
+def _survey_records(users, org, customer_a) -> dict:
+    """A survey response of customer_a (a promoter's, so no ticket) and a phone-survey invitation waiting."""
+    from brokerdesk.surveys.responses import response_submit
+    from brokerdesk.surveys.tests.support import invitation_of, make_campaign
+
+    web = make_campaign(users["supervisor"], code="matrix-web", branches=[org["branch_a"]], channels=["web"])
+    invitation = invitation_of(web, customer_a)
+    response = response_submit(invitation=invitation, nonce=invitation.nonce,
+                               raw_answers={1: ["10"], 3: ["matrix survey comment"]})
+    phone = make_campaign(users["supervisor"], code="matrix-phone", branches=[org["branch_a"]], channels=["phone"])
+    return {"survey_response": response, "phone_invitation": invitation_of(phone, customer_a)}
 
 
 def _contact_center_records(users, org, customer_a) -> dict:

@@ -12,6 +12,7 @@ from brokerdesk.knowledge.api import router as knowledge_router
 from brokerdesk.org.api_auth import API_AUTH
 from brokerdesk.segmentation.api import router as segments_router
 from brokerdesk.service_plans.api import router as plans_router
+from brokerdesk.surveys.api import router as surveys_router
 from brokerdesk.tickets.api import router as tickets_router
 from brokerdesk.visits.api import router as visits_router
 
@@ -52,3 +53,4 @@ api.add_router("/plans", plans_router)
 api.add_router("/visits", visits_router)
 api.add_router("/kb", knowledge_router)
 api.add_router("/telephony", telephony_router)
+api.add_router("/surveys", surveys_router)

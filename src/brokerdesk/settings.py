@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "brokerdesk.service_plans",
     "brokerdesk.visits",
     "brokerdesk.contact_center",
+    "brokerdesk.surveys",
     "brokerdesk.synth",
 ]
 

@@ -28,6 +28,8 @@ urlpatterns = [
     path("chat/", include("brokerdesk.messaging.web_chat.urls")),
     path("wechat/", include("brokerdesk.messaging.wechat.urls")),
     path("messages/", include("brokerdesk.messaging.urls")),
+    path("surveys/nps/", include("brokerdesk.surveys.analytics_urls")),
+    path("surveys/", include("brokerdesk.surveys.urls")),
     path("feedback/", ticket_views.public_form, name="public_feedback"),
     path("", include("brokerdesk.core.urls")),
     path("admin/", admin.site.urls),

@@ -129,6 +129,21 @@ PERMISSION_MATRIX: dict[str, set[str]] = {
     "knowledge.view_category": {Role.SUPERVISOR, Role.ADMIN},
     "knowledge.add_category": {Role.SUPERVISOR, Role.ADMIN},
     "knowledge.change_category": {Role.SUPERVISOR, Role.ADMIN},
+    # Surveys and NPS: supervisors, reviewers and administrators design surveys and run campaigns; NPS analytics
+    # and verbatims are read by managers of service quality (supervisors, reviewers, compliance, branch staff for
+    # their branch); action items are managed by reviewers and supervisors; agents record phone answers.
+    "surveys.design_survey": {Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN},
+    "surveys.run_campaign": {Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN},
+    "surveys.view_nps": {Role.SUPERVISOR, Role.REVIEWER, Role.COMPLIANCE, Role.BRANCH_STAFF},
+    "surveys.manage_action_items": {Role.SUPERVISOR, Role.REVIEWER},
+    "surveys.view_response": {Role.SUPERVISOR, Role.REVIEWER, Role.COMPLIANCE, Role.BRANCH_STAFF},
+    "surveys.add_response": {Role.AGENT, Role.SUPERVISOR, Role.BRANCH_STAFF},
+    "surveys.view_theme": {Role.ADMIN, Role.SUPERVISOR, Role.REVIEWER},
+    "surveys.add_theme": {Role.ADMIN},
+    "surveys.change_theme": {Role.ADMIN},
+    "surveys.view_experienceofficer": {Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN},
+    "surveys.add_experienceofficer": {Role.SUPERVISOR, Role.ADMIN},
+    "surveys.change_experienceofficer": {Role.SUPERVISOR, Role.ADMIN},
     # Django admin: organisation and configuration, administrators only.
     "org.view_company": {Role.ADMIN},
     "org.change_company": {Role.ADMIN},

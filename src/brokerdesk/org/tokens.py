@@ -24,6 +24,7 @@ TOKEN_SCOPES = {
     "visits:write": "Claim return visits, start calls and record their outcomes",
     "visits:recordings": "Report call recordings of return visits, for any call (the PBX)",
     "knowledge:read": "Search and read knowledge-base articles (an agent desktop, a portal's FAQ)",
+    "surveys:read": "Read NPS figures, response rates, verbatims and responses (masked)",
 }
 DEFAULT_SCOPES = ["customers:read"]
 

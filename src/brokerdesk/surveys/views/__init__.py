@@ -1,0 +1,1 @@
+"""Survey pages: the public response page (public.py), staff pages (staff.py), NPS analytics (analytics.py)."""
