@@ -37,7 +37,7 @@ from brokerdesk.org.models import Branch
 from brokerdesk.segmentation.models import Segment, SegmentMembership
 from brokerdesk.surveys import nps as npsmath
 from brokerdesk.surveys.choices import InvitationStatus, SurveyChannel
-from brokerdesk.surveys.models import Campaign, Invitation, NpsDaily, Response, Theme
+from brokerdesk.surveys.models import Campaign, Invitation, NpsDaily, NpsMonthly, Response, Theme
 from brokerdesk.tickets.reports.periods import SHANGHAI
 
 VIEW_PERMISSION = "surveys.view_nps"
@@ -343,11 +343,16 @@ _DAILY_GROUP = {"branch": "branch_key", "theme": "theme_id", "channel": "channel
 
 
 def daily_grouped_rows(actor, filters: Filters, dimensions: tuple[str, ...], *, officers: bool = False):
-    """The aggregate over the daily counts (NpsDaily) for the dimensions: a values() queryset with the keys g_<d>
-    and the sums p, s, d. Filters cover whole Shanghai days, which is what the daily rows count."""
+    """The aggregate over the kept counts for the dimensions: a values() queryset with the keys g_<d> and the
+    sums p, s, d. Whole months by month (or without a period) read the monthly counts, anything else the daily
+    ones; filters cover whole Shanghai days, which is what the rows count."""
     require_view_nps(actor)
-    qs = visible_to(actor, NpsDaily.objects.all(), branch_field="branch_key").filter(
-        day__gte=filters.first_day, day__lte=filters.last_day, is_experience_officer=officers)
+    first, last = filters.first_day, filters.last_day
+    whole_months = first.day == 1 and (last + timedelta(days=1)).day == 1
+    monthly = whole_months and (filters.unit == "month" or "period" not in dimensions)
+    model = NpsMonthly if monthly else NpsDaily
+    qs = visible_to(actor, model.objects.all(), branch_field="branch_key").filter(
+        day__gte=first.replace(day=1) if monthly else first, day__lte=last, is_experience_officer=officers)
     if filters.branch_id is not None:
         qs = qs.filter(branch_key=filters.branch_id)
     if filters.theme_id is not None:
@@ -355,7 +360,8 @@ def daily_grouped_rows(actor, filters: Filters, dimensions: tuple[str, ...], *, 
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     names = [f"g_{d}" for d in dimensions]
-    expressions = {n: (DayPeriodStart("day", filters.unit) if d == "period" else F(_DAILY_GROUP[d]))
+    period = F("day") if monthly else DayPeriodStart("day", filters.unit)
+    expressions = {n: (period if d == "period" else F(_DAILY_GROUP[d]))
                    for n, d in zip(names, dimensions, strict=True)}
     return (qs.order_by().annotate(**expressions).values(*names)
             .annotate(p=Sum("promoters"), s=Sum("passives"), d=Sum("detractors")))

@@ -274,13 +274,12 @@ class ActionItem(models.Model):
         return self.title
 
 
-class NpsDaily(models.Model):
-    """Scored responses counted per Shanghai day × branch × theme × channel × officer flag, kept by the submission
-    in the same transaction (surveys/nps_daily.py). NPS by branch, theme, channel and period reads these few rows
-    instead of every response: a year of a national brokerage's replies is a few hundred thousand rows here.
-    branch_key is the branch id, 0 for none (a unique key cannot hold NULLs portably)."""
+class NpsCounts(models.Model):
+    """Scored responses counted per period × branch × theme × channel × officer flag, kept by the submission in
+    the same transaction (surveys/nps_daily.py). NPS by branch, theme, channel and period reads these rows instead
+    of every response. branch_key is the branch id, 0 for none (a unique key cannot hold NULLs portably)."""
 
-    day = models.DateField(_("day"))
+    day = models.DateField(_("period start"))
     branch_key = models.PositiveBigIntegerField(_("branch"), default=0)
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, choices=SurveyChannel.choices)
@@ -290,10 +289,28 @@ class NpsDaily(models.Model):
     detractors = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.branch_key}"
+
+
+class NpsDaily(NpsCounts):
+    """Per Shanghai day: for weeks, days and ranges that do not cover whole months."""
+
+    class Meta:
         verbose_name = _("daily NPS counts")
         verbose_name_plural = _("daily NPS counts")
         constraints = [models.UniqueConstraint(fields=["day", "branch_key", "theme", "channel",
                                                        "is_experience_officer"], name="nps_daily_key_unique")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.branch_key}"
+
+class NpsMonthly(NpsCounts):
+    """Per month (day = its first day, Shanghai time): months are what managers read, and a month's rows are a
+    thirtieth of its days' when replies are sparse."""
+
+    class Meta:
+        verbose_name = _("monthly NPS counts")
+        verbose_name_plural = _("monthly NPS counts")
+        constraints = [models.UniqueConstraint(fields=["day", "branch_key", "theme", "channel",
+                                                       "is_experience_officer"], name="nps_monthly_key_unique")]

@@ -178,13 +178,24 @@ def test_it_groups_comments_by_keyword_with_masked_examples(users, org, survey_s
 
 
 def test_it_keeps_the_daily_counts_equal_to_a_recount_of_the_responses(survey_setup, org):  # noqa: F811
-    from brokerdesk.surveys.models import NpsDaily
+    from brokerdesk.surveys.models import NpsDaily, NpsMonthly
     from brokerdesk.surveys.nps_daily import nps_daily_rebuild
 
     for score, day in ((10, 1), (9, 1), (3, 1), (7, 2), (0, 2)):
         respond(survey_setup, org["branch_a"], score, at(2026, 3, day, 23, 30))  # 23:30 Shanghai: still that day
     respond(survey_setup, None, 8, at(2026, 3, 2, 9))
-    kept = sorted(NpsDaily.objects.values_list("day", "branch_key", "promoters", "passives", "detractors"))
+    columns = ("day", "branch_key", "promoters", "passives", "detractors")
+    kept = sorted(NpsDaily.objects.values_list(*columns))
+    kept_months = sorted(NpsMonthly.objects.values_list(*columns))
     assert nps_daily_rebuild() == len(kept)
-    assert sorted(NpsDaily.objects.values_list("day", "branch_key", "promoters", "passives", "detractors")) == kept
+    assert sorted(NpsDaily.objects.values_list(*columns)) == kept
+    assert sorted(NpsMonthly.objects.values_list(*columns)) == kept_months
     assert (kept[0][0].day, kept[0][2:]) == (1, (2, 0, 1))
+    assert kept_months[1][2:] == (2, 1, 2)  # branch A's March: 10, 9 / 7 / 3, 0
+
+
+def test_it_reads_the_same_nps_from_the_monthly_and_the_daily_counts(users, answers):
+    whole = analytics.nps_by(users["reviewer"], JAN_FEB, "branch")  # whole months: the monthly counts
+    by_day = analytics.filters_for(date(2026, 1, 1), date(2026, 2, 28), "day")
+    daily = analytics.nps_by(users["reviewer"], by_day, "branch")  # the same range read day by day
+    assert [(r.key, r.figure.nps) for r in whole] == [(r.key, r.figure.nps) for r in daily]
