@@ -47,7 +47,7 @@ def asgi_server(transactional_db):
 
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off", ws="websockets-sansio" if _has_sansio() else "auto"))
+                                           lifespan="off", ws="websockets-sansio"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -59,23 +59,14 @@ def asgi_server(transactional_db):
     thread.join(timeout=10)
 
 
-def _has_sansio() -> bool:
-    try:
-        import websockets.sansio  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.fixture
 def two_desks(org, users, customer_a):
     from brokerdesk.contact_center.models import AgentProfile, AgentSkill, Skill
-    from brokerdesk.contact_center.tests.support import forget_cached_skill_ids, open_around_the_clock
+    from brokerdesk.contact_center.tests.support import open_around_the_clock
     from brokerdesk.org.choices import Role, Scope
     from tests.factories import make_staff
 
     open_around_the_clock()
-    forget_cached_skill_ids()
     hq_agent = make_staff("t_hq_agent", Role.AGENT, scope=Scope.CENTER, center=org["hq"])
     general = Skill.objects.get(code="general")
     local = AgentProfile.objects.create(staff=users["agent"], center=org["center"], extension="8001")
