@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 
 from brokerdesk.messaging.choices import Channel
 
@@ -38,3 +39,15 @@ def register_inbound_handler(channel: str, handler: InboundHandler) -> None:
 
 def inbound_handler_for(channel: str) -> InboundHandler | None:
     return _HANDLERS.get(channel)
+
+
+def handler_run(handler: InboundHandler, message, parsed) -> "tuple[str, int] | None":
+    """Call a channel's handler in a savepoint and check what it returns; an exception (or a wrong result, as a
+    TypeError) leaves after the savepoint's rollback, for the caller to quarantine the message."""
+    with transaction.atomic():
+        result = handler(message, parsed)
+        if result is not None and not (isinstance(result, tuple) and len(result) == 2
+                                       and isinstance(result[0], str) and isinstance(result[1], int)):
+            raise TypeError(f"the handler returned {result!r}, not (type, id) or None")
+    return result
+

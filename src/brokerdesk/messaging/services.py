@@ -26,7 +26,7 @@ from brokerdesk.customers.selectors import customer_ids_with_email
 from brokerdesk.messaging.choices import Channel, CustomerMatch, InboundStatus
 from brokerdesk.messaging.email.parse import ParsedEmail, Quarantine, clean_text, parse_email
 from brokerdesk.messaging.models import InboundMessage
-from brokerdesk.messaging.routing import inbound_handler_for
+from brokerdesk.messaging.routing import handler_run, inbound_handler_for
 
 logger = logging.getLogger(__name__)
 
@@ -180,11 +180,7 @@ def _route(message: InboundMessage, parsed: ParsedEmail, *, reprocess: bool) -> 
         return
     message.save(update_fields=PROCESSED_FIELDS)  # the handler sees the parsed fields and the client
     try:
-        with transaction.atomic():
-            result = handler(message, parsed)
-            if result is not None and not (isinstance(result, tuple) and len(result) == 2
-                                           and isinstance(result[0], str) and isinstance(result[1], int)):
-                raise TypeError(f"the handler returned {result!r}, not (type, id) or None")
+        result = handler_run(handler, message, parsed)
     except Exception as error:
         logger.warning("inbound message #%s: the %s handler failed", message.pk, message.channel, exc_info=True)
         _quarantine(message, HANDLER_ERROR, f"{type(error).__name__}: {error}")

@@ -178,27 +178,33 @@ def transfer(request, call_id: int):
     return _call_action(request, call_id, act)
 
 
-@login_required
-@permission_required(DESK, raise_exception=True)
-@require_POST
-def note(request, call_id: int):
-    """A note on the caller's record during the call (customers' note service)."""
+def _for_the_caller(request, call_id, template: str, act) -> object:
+    """Something done for the identified caller of one of the agent's calls: act(call) -> the template's context.
+    404 when the call is not the agent's; 422 with the reason when the caller is unknown or the service refuses."""
     try:
         call = selectors.desk_call_for_agent(request.user, call_id)
     except NotFound:
         raise Http404 from None
     if not call.customer_id:
-        return render(request, "contact_center/_note_result.html",
-                      {"error": _("The caller is not identified: find the client first.")}, status=422)
+        return render(request, template, {"error": _("The caller is not identified: find the client first.")},
+                      status=422)
     try:
-        saved = customer_note_add(actor=request.user, customer_id=call.customer_id,
-                                  body=request.POST.get("body", ""))
+        context = act(call)
     except NotFound:
         raise Http404 from None
     except ApplicationError as error:
-        return render(request, "contact_center/_note_result.html", {"error": _message(error), "call": call},
-                      status=422)
-    return render(request, "contact_center/_note_result.html", {"note": saved, "call": call})
+        return render(request, template, {"error": _message(error), "call": call}, status=422)
+    return render(request, template, {"call": call, **context})
+
+
+@login_required
+@permission_required(DESK, raise_exception=True)
+@require_POST
+def note(request, call_id: int):
+    """A note on the caller's record during the call (customers' note service)."""
+    return _for_the_caller(request, call_id, "contact_center/_note_result.html", lambda call: {
+        "note": customer_note_add(actor=request.user, customer_id=call.customer_id,
+                                  body=request.POST.get("body", ""))})
 
 
 @login_required
@@ -206,21 +212,9 @@ def note(request, call_id: int):
 @require_POST
 def request_visit(request, call_id: int):
     """Book a return visit for the caller ("we'll call you back about it"), in the on-request programme's queue."""
-    try:
-        call = selectors.desk_call_for_agent(request.user, call_id)
-    except NotFound:
-        raise Http404 from None
-    if not call.customer_id:
-        return render(request, "contact_center/_visit_result.html",
-                      {"error": _("The caller is not identified: find the client first.")}, status=422)
-    try:
-        task = visit_task_request(actor=request.user, customer_id=call.customer_id,
-                                  note=request.POST.get("note", ""), source_ref=f"call:{call.call_ref}")
-    except NotFound:
-        raise Http404 from None
-    except ApplicationError as error:
-        return render(request, "contact_center/_visit_result.html", {"error": _message(error)}, status=422)
-    return render(request, "contact_center/_visit_result.html", {"task": task})
+    return _for_the_caller(request, call_id, "contact_center/_visit_result.html", lambda call: {
+        "task": visit_task_request(actor=request.user, customer_id=call.customer_id,
+                                   note=request.POST.get("note", ""), source_ref=f"call:{call.call_ref}")})
 
 
 @login_required

@@ -35,7 +35,7 @@ from brokerdesk.customers.selectors import customer_get_for_actor
 from brokerdesk.messaging.choices import Channel, CustomerMatch, InboundStatus
 from brokerdesk.messaging.email.parse import clean_text
 from brokerdesk.messaging.models import InboundMessage
-from brokerdesk.messaging.routing import inbound_handler_for
+from brokerdesk.messaging.routing import handler_run, inbound_handler_for
 from brokerdesk.messaging.signals import contact_logged
 from brokerdesk.messaging.wechat import protocol
 from brokerdesk.messaging.wechat.models import WeChatBindAttempt, WeChatBindingCode, WeChatFollower, WeChatInbound
@@ -328,11 +328,7 @@ def _handle(message: InboundMessage, parsed: protocol.ParsedWeChat) -> tuple[str
         return received, "received"
     message.save(update_fields=PROCESSED_FIELDS)  # the handler sees the parsed fields and the client
     try:
-        with transaction.atomic():
-            result = handler(message, parsed)
-            if result is not None and not (isinstance(result, tuple) and len(result) == 2
-                                           and isinstance(result[0], str) and isinstance(result[1], int)):
-                raise TypeError(f"the handler returned {result!r}, not (type, id) or None")
+        result = handler_run(handler, message, parsed)
     except Exception as error:
         logger.warning("wechat message #%s: the handler failed", message.pk, exc_info=True)
         message.status = InboundStatus.QUARANTINED
