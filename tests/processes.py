@@ -1,5 +1,6 @@
 """Running the real `brokerdesk` command in its own process against the test database."""
 
+import socket
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -21,3 +22,10 @@ def database_url_of_test_db() -> str:
 
 def brokerdesk_command() -> str:
     return str(Path(sys.executable).parent / "brokerdesk")
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -11,7 +11,6 @@ pbx-sim runs as a real subprocess against it, through the signed telephony API.
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -22,7 +21,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.browser.conftest import _close_checked, _new_page, sign_in_on
-from tests.processes import brokerdesk_command
+from tests.processes import brokerdesk_command, free_port
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 30_000
@@ -33,19 +32,13 @@ class Server:
     url: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def asgi_server(transactional_db):
     import uvicorn
 
     from brokerdesk.asgi import application
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off", ws="websockets-sansio"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from brokerdesk.core.errors import NotFound
 from brokerdesk.core.scoping import database_id, visible_to
 from brokerdesk.surveys.choices import CampaignStatus, InvitationStatus, SurveyChannel
-from brokerdesk.surveys.models import ActionItem, Campaign, Invitation, Response
+from brokerdesk.surveys.models import ActionItem, Campaign, ExperienceOfficer, Invitation, Response, Survey
 
 
 def responses_visible_to(actor) -> QuerySet[Response]:
@@ -59,3 +59,22 @@ def action_item_get_for_actor(actor, item_id) -> ActionItem:
     if item is None:
         raise NotFound()
     return item
+
+
+def survey_get_for_designer(actor, survey_id) -> Survey:
+    """A survey (company-wide configuration) for those who design surveys; NotFound when missing."""
+    survey = (Survey.objects.filter(pk=database_id(survey_id)).select_related("theme").first()
+              if actor is not None and actor.has_perm("surveys.design_survey") else None)
+    if survey is None:
+        raise NotFound()
+    return survey
+
+
+def officer_open_invitations(actor) -> tuple[ExperienceOfficer | None, list[Invitation]]:
+    """The actor's own enrolment as an experience officer and the invitations they can still answer."""
+    officer = ExperienceOfficer.objects.filter(staff_id=getattr(actor, "pk", None), active=True).first()
+    if officer is None:
+        return None, []
+    return officer, list(Invitation.objects.filter(officer=officer).exclude(nonce="")
+                         .select_related("campaign__survey"))
+

@@ -54,6 +54,7 @@ from brokerdesk.contact_center.routing.live import DatabaseLiveView
 from brokerdesk.contact_center.services.agents import agent_move
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import Conflict, NotFound, ValidationFailed
+from brokerdesk.core.masking import mask_phone
 from brokerdesk.core.permissions import require_permission
 from brokerdesk.org.models import ContactCenter
 
@@ -160,7 +161,7 @@ def call_answered(*, call_ref: str, extension: str, at: datetime | None = None) 
         Interaction.objects.update_or_create(call=call, defaults={
             "channel": InteractionChannel.PHONE, "direction": Direction.INBOUND, "customer_id": call.customer_id,
             "agent": agent.staff, "center_id": agent.center_id, "started_at": call.offered_at,
-            "summary": _("Inbound call from %(number)s") % {"number": _masked_number(call.caller_number)}})
+            "summary": _("Inbound call from %(number)s") % {"number": mask_phone(call.caller_number)}})
         audit_record(actor=None, action="contact_center.call_answered", object_type="call", object_id=call.pk,
                      details={"agent": agent.staff_id, "leg": leg.sequence})
         call_id, agent_id = call.pk, agent.staff_id
@@ -397,10 +398,6 @@ def _hq_id() -> int | None:
 def _caller_of(call: Call) -> Caller:
     branch_id = call.customer.home_branch_id if call.customer_id else None
     return Caller(call.customer_id, serving_center_of(branch_id), call.is_vip)
-
-
-def _masked_number(number: str) -> str:
-    return f"{number[:3]}****{number[-4:]}" if len(number) >= 11 else number
 
 
 def _enter_queue(call: Call, decision: Decision, at: datetime, *, keep_place: bool = False,

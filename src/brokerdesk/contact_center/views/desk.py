@@ -24,12 +24,8 @@ CALL_STATES = (AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP)
 
 
 def _message(error: ApplicationError) -> str:
-    if isinstance(error.details, dict) and error.details:
-        parts = [str(m) for problems in error.details.values()
-                 for m in (problems if isinstance(problems, list) else [problems]) if isinstance(m, str)]
-        if parts:
-            return "; ".join(parts)
-    return error.message
+    """The field problems when there are any (they say what to fix), else the message."""
+    return "; ".join(error.problems) or error.message
 
 
 def _panel_context(request, profile, *, error: str = "", forms_in: dict | None = None) -> dict:

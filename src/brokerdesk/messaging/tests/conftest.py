@@ -1,13 +1,13 @@
 """A recording handler for the email channel, and a real SMTP listener on a free loopback port."""
 
 import smtplib
-import socket
 from dataclasses import dataclass, field
 
 import pytest
 
 from brokerdesk.messaging import routing
 from brokerdesk.messaging.tests.mails import SERVICE
+from tests.processes import free_port
 
 
 @dataclass
@@ -47,17 +47,11 @@ def mail_limits(settings):
     return settings
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server(mail_limits):
     from brokerdesk.messaging.email.listener import InboundEmailServer
 
-    with InboundEmailServer(host="127.0.0.1", port=_free_port()) as server:
+    with InboundEmailServer(host="127.0.0.1", port=free_port()) as server:
         yield server
 
 

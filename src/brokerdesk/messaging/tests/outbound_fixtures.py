@@ -1,12 +1,12 @@
 """Fixtures for the outbound tests: a local SMS gateway and an aiosmtpd server, both on 127.0.0.1."""
 
-import socket
 from dataclasses import dataclass, field
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from brokerdesk.messaging.sms.local_gateway import LocalSmsGateway
+from tests.processes import free_port
 
 SECRET = "test-shared-secret"
 
@@ -29,12 +29,6 @@ def sms_gateway(outbound_settings):
     with LocalSmsGateway(secret=SECRET, hold_seconds=5.0) as gateway:
         outbound_settings.MESSAGING_SMS_GATEWAY_URL = gateway.url
         yield gateway
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

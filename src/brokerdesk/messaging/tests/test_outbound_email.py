@@ -9,8 +9,8 @@ from brokerdesk.messaging.choices import AttemptOutcome, OutboundStatus
 from brokerdesk.messaging.outbound.dispatch import message_dispatch
 from brokerdesk.messaging.outbound.services import message_send
 from brokerdesk.messaging.tests import outbound_fixtures
-from brokerdesk.messaging.tests.outbound_fixtures import free_port
 from tests.factories import make_customer
+from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

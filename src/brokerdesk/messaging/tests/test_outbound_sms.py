@@ -20,8 +20,9 @@ from brokerdesk.messaging.outbound.services import message_retry, message_send
 from brokerdesk.messaging.signals import contact_logged
 from brokerdesk.messaging.sms.signing import signed_headers
 from brokerdesk.messaging.tests import outbound_fixtures
-from brokerdesk.messaging.tests.outbound_fixtures import SECRET, free_port
+from brokerdesk.messaging.tests.outbound_fixtures import SECRET
 from tests.factories import make_customer
+from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -28,6 +28,9 @@ def _history(session) -> dict:
 
 
 class _ChatConsumer(AsyncJsonWebsocketConsumer):
+    """What both sides share: joining the session's group, relaying its events, and errors as JSON. Each side
+    defines handle(kind, content), run in a worker thread for every message it sends."""
+
     session_id: int | None = None
 
     async def _join(self, session_id: int, history: dict) -> None:
@@ -53,9 +56,6 @@ class _ChatConsumer(AsyncJsonWebsocketConsumer):
         except ApplicationError as error:
             await self.send_json({"type": "error", "code": error.code, "message": error.message,
                                   "details": error.details})
-
-    def handle(self, kind, content) -> None:  # runs in a worker thread
-        raise NotImplementedError
 
 
 class ClientChatConsumer(_ChatConsumer):

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from brokerdesk.core.errors import ApplicationError, NotFound
 from brokerdesk.customers.selectors import customer_get_for_actor
-from brokerdesk.messaging.wechat import protocol, services
-from brokerdesk.messaging.wechat.models import WeChatFollower
+from brokerdesk.messaging.wechat import protocol, selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +61,7 @@ def binding_code(request, customer_id: int):
     try:
         customer = customer_get_for_actor(request.user, customer_id)
         if request.method == "POST" and request.POST.get("action") == "unbind":
-            follower = WeChatFollower.objects.filter(pk=_int(request.POST.get("follower")),
-                                                     customer=customer).first()
-            if follower is None:
-                raise NotFound()
+            follower = selectors.follower_of(customer, _int(request.POST.get("follower")))
             services.wechat_follower_unbind(actor=request.user, follower=follower)
         elif request.method == "POST":
             issued = services.wechat_binding_code_issue(actor=request.user, customer_id=customer.pk)
@@ -73,7 +69,7 @@ def binding_code(request, customer_id: int):
         raise Http404 from None
     except ApplicationError as exc:
         error, status = exc.message, exc.status
-    followers = WeChatFollower.objects.filter(customer=customer).order_by("-bound_at")
+    followers = selectors.followers_of(customer)
     return render(request, "wechat/binding_code.html",
                   {"customer": customer, "issued": issued, "error": error, "followers": followers,
                    "ttl_minutes": int(services.CODE_TTL.total_seconds() // 60)}, status=status)

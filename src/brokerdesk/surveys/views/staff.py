@@ -17,7 +17,7 @@ from brokerdesk.core.errors import ApplicationError, NotFound
 from brokerdesk.org.models import Branch, Department, Staff
 from brokerdesk.surveys import campaigns, selectors, services, tokens
 from brokerdesk.surveys.choices import ActionStatus, Audience, SurveyChannel, SurveyStatus, TriggerEvent
-from brokerdesk.surveys.models import ExperienceOfficer, Invitation, Survey, Theme
+from brokerdesk.surveys.models import ExperienceOfficer, Survey, Theme
 from brokerdesk.surveys.responses import phone_response_record, questions_of
 from brokerdesk.surveys.rules import KINDS, QuestionSpec, coerce_trigger
 from brokerdesk.surveys.views.public import _form_context
@@ -176,9 +176,7 @@ def _builder_context(survey, specs=None, errors=None) -> dict:
 @permission_required("surveys.design_survey", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def survey_builder(request, survey_id: int):
-    survey = Survey.objects.filter(pk=survey_id).select_related("theme").first()
-    if survey is None:
-        raise Http404
+    survey = _or_404(lambda: selectors.survey_get_for_designer(request.user, survey_id))
     if request.method == "POST":
         specs = _specs_from(request.POST)
         try:
@@ -200,8 +198,9 @@ def survey_builder(request, survey_id: int):
 def survey_act(request, survey_id: int, action: str):
     do = {"publish": services.survey_publish, "new-version": services.survey_new_version,
           "retire": services.survey_retire}.get(action)
-    if do is None or not Survey.objects.filter(pk=survey_id).exists():
+    if do is None:
         raise Http404
+    _or_404(lambda: selectors.survey_get_for_designer(request.user, survey_id))
     try:
         survey = do(actor=request.user, survey_id=survey_id)
     except ApplicationError as error:
@@ -256,12 +255,8 @@ def phone_record(request, invitation_id: int):
 @login_required
 def panel(request):
     """An experience officer's own open surveys, with their links."""
-    officer = ExperienceOfficer.objects.filter(staff=request.user, active=True).first()
-    links = []
-    if officer is not None:
-        for invitation in (Invitation.objects.filter(officer=officer).exclude(nonce="")
-                           .select_related("campaign__survey")):
-            links.append((invitation, tokens.link_for(invitation)))
+    officer, invitations = selectors.officer_open_invitations(request.user)
+    links = [(invitation, tokens.link_for(invitation)) for invitation in invitations]
     return render(request, "surveys/panel.html", {"officer": officer, "links": links})
 
 

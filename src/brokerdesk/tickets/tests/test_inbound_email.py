@@ -1,7 +1,6 @@
 """Email to the service mailbox becomes a ticket: a real SMTP session on loopback, the client found by sender."""
 
 import smtplib
-import socket
 from email.message import EmailMessage
 
 import pytest
@@ -9,14 +8,9 @@ import pytest
 from brokerdesk.messaging.choices import InboundStatus
 from brokerdesk.messaging.models import InboundMessage
 from brokerdesk.tickets.models import Ticket
+from tests.processes import free_port
 
 SERVICE = "kefu@kefu.example.cn"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -25,7 +19,7 @@ def server(settings):
 
     settings.MAIL_RECIPIENTS = [SERVICE]
     settings.MAIL_DOMAINS = ["kefu.example.cn"]
-    with InboundEmailServer(host="127.0.0.1", port=_free_port()) as running:
+    with InboundEmailServer(host="127.0.0.1", port=free_port()) as running:
         yield running
 
 
