@@ -126,7 +126,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": int(os.environ.get("BROKERDESK_DB_POOL_MAX", 20)),
         "timeout": 10,
     }
+    # Statements that run often on a connection are prepared on it. Only core.rawsql.hot_cursor's
+    # server-binding cursors can be prepared (Django's own cursors bind on the client). "none" turns it off,
+    # e.g. behind a PgBouncer older than 1.21 in transaction mode.
+    _prepare = os.environ.get("BROKERDESK_DB_PREPARE_THRESHOLD", "5")
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None if _prepare.lower() == "none" else int(_prepare)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend with a per-process pool of idle connections (core/sqlite_pool says why).
+    DATABASES["default"]["ENGINE"] = "brokerdesk.core.sqlite_pool"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock up front so two
@@ -134,6 +141,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
+        "pool": {"max_idle": int(os.environ.get("BROKERDESK_DB_POOL_MAX", 20))},
     }
     # A file (not :memory:) so live-server threads share it; named after the database so two suites
     # (e.g. the API run and the browser run) never delete each other's test database.

@@ -6,9 +6,13 @@ their SQL as text built once, and read rows back into ordinary model instances t
 which converts values exactly as the ORM does (SQLite returns dates and decimals as text, JSON is
 decoded by the field) because it asks the same converters.
 
+On PostgreSQL these statements also run prepared (hot_cursor): Django binds parameters on the client, so
+the server plans every statement again, and planning the screen-pop's joins cost more than running them.
+
 Only for read paths with a measured reason; everything else uses the ORM.
 """
 
+from contextlib import contextmanager
 from functools import cache
 
 from django.db import connection
@@ -45,6 +49,29 @@ class ModelColumns:
                 for converter in converters:
                     values[i] = converter(values[i], expression, connection)
         return self.model.from_db(connection.alias, self.attnames, values)
+
+
+@contextmanager
+def hot_cursor():
+    """A cursor for the hot paths' fixed SQL: on PostgreSQL it binds on the server, so psycopg prepares a
+    statement once it has run a few times on a connection (prepare_threshold) and the pooled connection
+    keeps the plan; elsewhere the usual cursor. Still Django's cursor wrapper: query logging, execute
+    wrappers and error translation behave as for connection.cursor().
+
+    Parameters must have types the server can infer from where they stand (column comparisons, LIMIT).
+    """
+    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = ServerBindingCursor(connection.connection)
+    wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with wrapped as cursor:
+        yield cursor
 
 
 @cache

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import QuerySet, Subquery
 
 from brokerdesk.core.errors import NotFound
-from brokerdesk.core.rawsql import model_columns, set_prefetched
+from brokerdesk.core.rawsql import hot_cursor, model_columns, set_prefetched
 from brokerdesk.core.scoping import ALL_BRANCHES, database_id, visible_branch, visible_to
 from brokerdesk.customers.identity import InvalidValue, normalize_phone
 from brokerdesk.customers.models import (
@@ -143,7 +143,7 @@ def customers_by_phone(actor, phone_number: str, *, limit: int = 5) -> list[Cust
         return []
     scoped = branch != ALL_BRANCHES
     params = [phone_number, branch, limit] if scoped else [phone_number, limit]
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_phone_lookup_sql(connection.vendor, scoped), params)
         rows = cursor.fetchall()
     customer_columns, branch_columns, manager_columns, assets_columns, as_of_columns, phone_columns = (

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import NotFound, ValidationFailed
-from brokerdesk.core.rawsql import model_columns, string_agg
+from brokerdesk.core.rawsql import hot_cursor, model_columns, string_agg
 from brokerdesk.org.models import ApiToken, Staff
 
 TOKEN_SCOPES = {
@@ -97,7 +97,7 @@ def _token_row(prefix: str) -> ApiToken | None:
     """
     token_columns = model_columns(ApiToken, "t")
     user_columns = model_columns(Staff, "u")
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_token_sql(connection.vendor), [prefix])
         row = cursor.fetchone()
     if row is None:

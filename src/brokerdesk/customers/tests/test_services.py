@@ -340,3 +340,25 @@ def test_the_screen_pop_limit_counts_only_clients_the_actor_may_see(users, org):
     assert customers_by_phone(users["branch_a"], "13600136000") == [own]
     assert customers_by_phone(users["agent"], "13600136000") == others
     assert customers_by_phone(users["agent"], "13600136000", limit=6) == [*others, own]
+
+
+@pytest.mark.postgres_only
+def test_the_screen_pop_runs_prepared_on_postgresql_and_answers_as_before(users, org):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    own = make_customer(org["branch_a"], phone="13600136001")
+    other = make_customer(org["branch_b"], phone="13600136001")
+
+    # psycopg prepares a statement on its fifth run on a connection; PostgreSQL switches to a generic plan
+    # after five more. Every run must find the same clients, and the scoped and unscoped SQL stay apart.
+    for _ in range(12):
+        assert customers_by_phone(users["agent"], "13600136001") == [own, other]
+        assert customers_by_phone(users["branch_a"], "13600136001") == [own]
+        assert customers_by_phone(users["agent"], "13600136999") == []
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        prepared = {statement: runs for statement, runs in cursor.fetchall() if "customers_customerphone" in statement}
+    assert len(prepared) == 2 and all(runs >= 12 - 5 for runs in prepared.values())  # run prepared since
