@@ -304,6 +304,11 @@ WECHAT_APP_ID = os.environ.get("BROKERDESK_WECHAT_APP_ID", "")
 WECHAT_REPLAY_WINDOW_SECONDS = int(os.environ.get("BROKERDESK_WECHAT_REPLAY_WINDOW_SECONDS", 300))
 WECHAT_MAX_BYTES = int(os.environ.get("BROKERDESK_WECHAT_MAX_BYTES", 64 * 1024))
 
+# Web chat (messaging/web_chat): a session nobody has written in for this long is closed by the system (with
+# the bot or an agent); one waiting for an agent, after the queue limit.
+WEB_CHAT_IDLE_MINUTES = int(os.environ.get("BROKERDESK_WEB_CHAT_IDLE_MINUTES", 30))
+WEB_CHAT_QUEUE_MINUTES = int(os.environ.get("BROKERDESK_WEB_CHAT_QUEUE_MINUTES", 60))
+
 # --- Outbound messaging (messaging/outbound, docs/messaging.md) ------------------------------------------------
 # The SMS gateway (generic signed-HTTP protocol). The default is the local gateway of `brokerdesk sms-gateway`.
 MESSAGING_SMS_GATEWAY_URL = os.environ.get("BROKERDESK_SMS_GATEWAY_URL", "http://127.0.0.1:8025").rstrip("/")

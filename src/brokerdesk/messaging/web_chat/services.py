@@ -7,8 +7,12 @@ session's sockets only after the commit. Closing tells the layers above (contact
 """
 
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -203,13 +207,15 @@ def chat_agent_reply(*, actor, session_id, body) -> ChatMessage:
     return message
 
 
-def _close(actor, session: ChatSession, by: str) -> ChatSession:
+def _close(actor, session: ChatSession, by: str, *, why: str = "", note: str = "") -> ChatSession:
     old = session.status
     if old not in OPEN_STATUSES:
         return session  # closing twice is harmless
     now = timezone.now()
     _move(session, old, SessionStatus.CLOSED, ended_at=now, closed_by=by)
-    _audit(actor, "close", session, before=old, after=SessionStatus.CLOSED, by=by)
+    _audit(actor, "close", session, before=old, after=SessionStatus.CLOSED, by=by, **({"why": why} if why else {}))
+    if note:
+        _post(session, SenderKind.SYSTEM, note)
     _post(session, SenderKind.SYSTEM, _("The conversation has ended."))
     _status_event(session)
     counts = {kind: 0 for kind in SenderKind.values}
@@ -246,3 +252,41 @@ def chat_session_close(*, actor, session_id) -> ChatSession:
                          details={"attempted": "web_chat.chat_session_close", "why": "not the session's agent"})
             raise PermissionDenied(_("Another agent is handling this conversation."))
         return _close(actor, session, ClosedBy.AGENT)
+
+
+def _last_activity():
+    """When anyone last wrote in the session (its start when nobody has)."""
+    newest = ChatMessage.objects.filter(session=OuterRef("pk")).order_by("-sent_at").values("sent_at")[:1]
+    return Coalesce(Subquery(newest), "started_at")
+
+
+def chat_sessions_close_idle(*, now=None) -> dict:
+    """Close the conversations nobody writes in any more: a client who closes the browser tab never says so.
+
+    With the bot or with an agent, a session closes after settings.WEB_CHAT_IDLE_MINUTES without a message
+    from anyone. One waiting for an agent closes after WEB_CHAT_QUEUE_MINUTES without a message (a client
+    still there can write to stay in the queue) and tells the client why. Each closes as an ended session
+    does, closed by the system: audited, logged as a contact with its disposition.
+    Safe to run beside the live sessions: each is re-read under its lock and left alone if someone wrote or
+    closed it meanwhile.
+    """
+    now = now or timezone.now()
+    idle_since = now - timedelta(minutes=settings.WEB_CHAT_IDLE_MINUTES)
+    queue_since = now - timedelta(minutes=settings.WEB_CHAT_QUEUE_MINUTES)
+    stale = (Q(status=SessionStatus.WAITING, last_activity__lt=queue_since)
+             | Q(status__in=(SessionStatus.BOT, SessionStatus.WITH_AGENT), last_activity__lt=idle_since))
+    candidates = list(ChatSession.objects.filter(status__in=OPEN_STATUSES).annotate(last_activity=_last_activity())
+                      .filter(stale).order_by("pk").values_list("pk", flat=True))
+    closed = 0
+    for session_id in candidates:
+        with transaction.atomic():
+            session = (ChatSession.objects.select_for_update(of=("self",)).select_related("agent")
+                       .annotate(last_activity=_last_activity()).filter(stale, pk=session_id).first())
+            if session is None:
+                continue  # written in or closed since the list was read
+            waited = session.status == SessionStatus.WAITING
+            note = (_("No agent was free to take this conversation. Please call us or start a new chat.")
+                    if waited else _("This conversation was closed because no one wrote in it for a while."))
+            _close(None, session, ClosedBy.SYSTEM, why="queue_timeout" if waited else "idle", note=note)
+            closed += 1
+    return {"closed": closed}
