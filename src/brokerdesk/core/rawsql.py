@@ -55,12 +55,14 @@ class ModelColumns:
 def hot_cursor():
     """A cursor for the hot paths' fixed SQL: on PostgreSQL it binds on the server, so psycopg prepares a
     statement once it has run a few times on a connection (prepare_threshold) and the pooled connection
-    keeps the plan; elsewhere the usual cursor. Still Django's cursor wrapper: query logging, execute
-    wrappers and error translation behave as for connection.cursor().
+    keeps the plan; elsewhere the usual cursor. Still Django's cursor wrapper: execute wrappers and error
+    translation behave as for connection.cursor(). While queries are logged (DEBUG, CaptureQueriesContext)
+    it is the usual cursor, whose log shows each statement with its values.
 
     Parameters must have types the server can infer from where they stand (column comparisons, LIMIT).
     """
-    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("server_side_binding"):
+    if (connection.vendor != "postgresql" or connection.queries_logged
+            or connection.settings_dict["OPTIONS"].get("server_side_binding")):
         with connection.cursor() as cursor:
             yield cursor
         return
@@ -68,9 +70,7 @@ def hot_cursor():
 
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = ServerBindingCursor(connection.connection)
-    wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-    with wrapped as cursor:
+    with connection.make_cursor(ServerBindingCursor(connection.connection)) as cursor:
         yield cursor
 
 
