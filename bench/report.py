@@ -168,7 +168,8 @@ def _screen_pop(done: list[dict], skipped: list[dict], baseline: dict | None) ->
         "### Server time (in-process)",
         "",
         "The full Django request (all middleware, ninja, auth, view, JSON) through `django.test.Client`, plus the "
-        "end-of-request connection housekeeping a server does; "
+        "end-of-request connection housekeeping a server does (the connection goes back to the pool: psycopg's on "
+        "PostgreSQL, `core.sqlite_pool` on SQLite; on PostgreSQL the two statements run prepared); "
         f"{done[0]['server_time']['warmup']} warm-up requests, then existing and unknown phones interleaved.",
         "",
         "| database | phone | requests | p50 ms | p90 ms | p99 ms | max ms | p99 ≤ 10 ms | queries/request |",

@@ -61,8 +61,8 @@ def in_process(*, token: str, hits: list[str], misses: list[str], requests: int,
     """Time the whole Django request (middleware, auth, view, JSON) through django.test.Client.
 
     After each request the timer also covers close_old_connections(), the housekeeping a real server runs
-    at the end of every request (the test client skips it): with SQLite's CONN_MAX_AGE=0 that closes the
-    connection, so each request pays for opening one, as it does under uvicorn.
+    at the end of every request (the test client skips it): the connection goes back to its pool, and the
+    next request takes one from it, as under uvicorn, where each request runs in a thread of its own.
     """
     from django.db import close_old_connections
     from django.test import Client
