@@ -217,7 +217,9 @@ class _Unique:
 
 def load(target: Target, *, customers: int, processes: int = 2, migrate_seconds: float = 0.0, log=print) -> dict:
     """Load org and clients into the (empty, migrated) target; returns the load record."""
-    from django.db import connection, connections
+    from django.db import connection
+
+    from brokerdesk.core.sqlite_pool.base import close_all_connections
 
     started = time.perf_counter()
     today = date.today()
@@ -229,7 +231,7 @@ def load(target: Target, *, customers: int, processes: int = 2, migrate_seconds:
     plan = data.Plan(customers=customers, branches=tuple(branches), weights=weights, today=today,
                      created_at=created_at)
     vendor = connection.vendor
-    connections.close_all()
+    close_all_connections()  # also the kept SQLite ones: the loader changes the journal mode
     unique = _Unique(data.SEED)
     with _generated(plan, processes) as chunks:
         if vendor == "postgresql":

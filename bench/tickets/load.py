@@ -137,7 +137,7 @@ def _customer_rows(org: dict, customers: int, created_at: str) -> tuple[list[tup
 def load(target: Target, *, tickets: int, timers: int, stopped_timers: int, customers: int, branches: int,
          migrate_seconds: float, log=print) -> dict:
     """Load everything into the (empty, migrated) target; returns the load record."""
-    from django.db import connections
+    from brokerdesk.core.sqlite_pool.base import close_all_connections
 
     started = time.perf_counter()
     now = datetime.now(UTC).replace(microsecond=0)
@@ -153,7 +153,7 @@ def load(target: Target, *, tickets: int, timers: int, stopped_timers: int, cust
                              branch_staff=org["branch_staff"], agents=org["agents"],
                              customers={k: tuple(v) for k, v in by_branch.items()}, categories=org["categories"])
     plan = data.Plan(tickets=tickets, now=now)
-    connections.close_all()
+    close_all_connections()  # also the kept SQLite ones: the loader changes the journal mode
     loader = _load_postgres if target.vendor == "postgresql" else _load_sqlite
     timings = loader(target, plan, generator_org, customer_rows, asset_rows, phone_rows, timers, stopped_timers,
                      log)

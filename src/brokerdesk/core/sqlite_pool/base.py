@@ -10,6 +10,7 @@ A connection goes back to the pool only when it is idle: an open transaction is 
 connection closed inside an atomic block (Django keeps referring to it) is really closed. The pool is keyed
 by the database file and drops its connections when that file is replaced or a test database is created or
 destroyed, so a kept connection never points at a deleted file. In-memory databases are never pooled.
+connections.close_all() hands connections back like any close; close_all_connections() really closes them.
 """
 
 import contextlib
@@ -81,6 +82,31 @@ def drain_all() -> None:
         pools = list(_pools.values())
     for pool in pools:
         pool.drain()
+
+
+def close_all_connections() -> None:
+    """connections.close_all() with the kept connections closed too, for code about to work on the database
+    file with a connection of its own (a bulk loader changing the journal mode needs to be alone)."""
+    from django.db import connections
+
+    connections.close_all()
+    drain_all()
+
+
+# A forked child must never use, nor close, its parent's connections: closing the last one would checkpoint
+# and remove the WAL file under the parent. The child starts with empty pools and keeps the inherited
+# connection objects referenced, unclosed, until it exits.
+_inherited = []
+
+
+def _forget_inherited_connections() -> None:
+    for pool in _pools.values():
+        _inherited.extend(pool._idle)
+        pool._idle = []
+        pool._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def _file_identity(path: str):

@@ -162,3 +162,17 @@ def test_foreign_keys_are_on_again_for_the_next_request(database):
         return value
 
     assert in_thread(foreign_keys) == 1
+
+
+def test_a_forked_child_neither_uses_nor_closes_the_parents_connections(database):
+    import os
+
+    kept = in_thread(lambda: raw_of_one_request(database))
+    pid = os.fork()
+    if pid == 0:  # the child: empty pool, and its own new connection works
+        fresh = raw_of_one_request(database)
+        os._exit(0 if fresh is not kept else 1)
+    _, status = os.waitpid(pid, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert in_thread(lambda: raw_of_one_request(database)) is kept  # the parent's is still open and kept
