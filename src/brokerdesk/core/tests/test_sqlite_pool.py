@@ -40,10 +40,10 @@ def in_thread(function):
     return result[0]
 
 
-def raw_of_one_request(path):
+def raw_of_one_request(path, table="note"):
     db = wrapper_for(path)
     with db.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM note")
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - a test's fixed table name
     raw = db.connection
     db.close()
     return raw
@@ -99,20 +99,11 @@ def test_no_kept_connection_outlives_its_database_file(database):
         cursor.execute("CREATE TABLE other (id INTEGER)")
     replacement.close()
 
-    fresh = in_thread(lambda: raw_of_one_request_of_table(database, "other"))
+    fresh = in_thread(lambda: raw_of_one_request(database, "other"))
 
     assert fresh is not kept
     with pytest.raises(Exception, match="closed"):
         kept.execute("SELECT 1")
-
-
-def raw_of_one_request_of_table(path, table):
-    db = wrapper_for(path)
-    with db.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - a test's fixed table name
-    raw = db.connection
-    db.close()
-    return raw
 
 
 def test_it_keeps_no_more_idle_connections_than_allowed(database):
