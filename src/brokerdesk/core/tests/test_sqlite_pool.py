@@ -57,26 +57,30 @@ def test_the_next_request_in_another_thread_gets_the_closed_connection(database)
     assert len(pool_for(str(database))) == 1
 
 
+def request_running(path, *statements) -> None:
+    """One request that runs statements on its raw connection and ends without committing."""
+    db = wrapper_for(path)
+    db.ensure_connection()
+    for statement in statements:
+        db.connection.execute(statement)
+    db.close()
+
+
+def request_reading(path, sql):
+    """One request's answer to sql, and whether its connection was inside a transaction."""
+    db = wrapper_for(path)
+    with db.cursor() as cursor:
+        cursor.execute(sql)
+        value = cursor.fetchone()[0]
+    in_transaction = db.connection.in_transaction
+    db.close()
+    return value, in_transaction
+
+
 def test_an_unfinished_transaction_is_rolled_back_before_the_connection_is_kept(database):
-    def leaves_a_transaction_open():
-        db = wrapper_for(database)
-        db.ensure_connection()
-        db.connection.execute("BEGIN")
-        db.connection.execute("INSERT INTO note VALUES ('half done')")
-        db.close()
+    in_thread(lambda: request_running(database, "BEGIN", "INSERT INTO note VALUES ('half done')"))
 
-    in_thread(leaves_a_transaction_open)
-
-    def reads():
-        db = wrapper_for(database)
-        with db.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM note")
-            count = cursor.fetchone()[0]
-        in_transaction = db.connection.in_transaction
-        db.close()
-        return count, in_transaction
-
-    assert in_thread(reads) == (0, False)
+    assert in_thread(lambda: request_reading(database, "SELECT count(*) FROM note")) == (0, False)
 
 
 def test_a_connection_closed_inside_an_atomic_block_is_really_closed(database):
@@ -136,23 +140,9 @@ def test_it_keeps_no_more_idle_connections_than_allowed(database):
 
 
 def test_foreign_keys_are_on_again_for_the_next_request(database):
-    def switches_them_off():
-        db = wrapper_for(database)
-        db.ensure_connection()
-        db.connection.execute("PRAGMA foreign_keys = OFF")
-        db.close()
+    in_thread(lambda: request_running(database, "PRAGMA foreign_keys = OFF"))
 
-    in_thread(switches_them_off)
-
-    def foreign_keys():
-        db = wrapper_for(database)
-        with db.cursor() as cursor:
-            cursor.execute("PRAGMA foreign_keys")
-            value = cursor.fetchone()[0]
-        db.close()
-        return value
-
-    assert in_thread(foreign_keys) == 1
+    assert in_thread(lambda: request_reading(database, "PRAGMA foreign_keys")) == (1, False)
 
 
 def test_a_forked_child_neither_uses_nor_closes_the_parents_connections(database):
