@@ -348,6 +348,9 @@ def _derived_telephony_secret() -> str:
 
 TELEPHONY_SECRET = os.environ.get("BROKERDESK_TELEPHONY_SECRET") or _derived_telephony_secret()
 TELEPHONY_REPLAY_WINDOW_SECONDS = int(os.environ.get("BROKERDESK_TELEPHONY_REPLAY_WINDOW_SECONDS", 300))
+# A command the PBX fetched but has not reported carried out is handed out again after the lease, a few times.
+TELEPHONY_COMMAND_LEASE_SECONDS = int(os.environ.get("BROKERDESK_TELEPHONY_COMMAND_LEASE_SECONDS", 15))
+TELEPHONY_COMMAND_MAX_DELIVERIES = int(os.environ.get("BROKERDESK_TELEPHONY_COMMAND_MAX_DELIVERIES", 3))
 
 # --- Tickets (DOMAIN.md "Complaints") ------------------------------------------------------------------------
 # Attachments are stored by content hash outside the web root and served only through the ticket's access check.

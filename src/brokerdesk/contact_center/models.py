@@ -426,7 +426,12 @@ class Interaction(models.Model):
 
 class TelephonyCommand(models.Model):
     """What brokerdesk asks the PBX to do, e.g. move a call an agent transferred at the desktop. The PBX connector
-    fetches pending commands (telephony API) and reports the result as an ordinary call event."""
+    fetches pending commands (telephony API) and reports the result as an ordinary call event.
+
+    Delivery is at least once: a fetched command is leased to the poller; if the PBX has not reported it carried
+    out (done_at) when the lease ends, the command is handed out again, up to TELEPHONY_COMMAND_MAX_DELIVERIES
+    times and while the call lasts. The connector ignores a command id it has already carried out.
+    """
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="commands")
     kind = models.CharField(_("kind"), max_length=20)  # "transfer"
@@ -434,13 +439,15 @@ class TelephonyCommand(models.Model):
     # | {"type": "number", "number": "02166668888"} (a branch's desk line)
     target = models.JSONField(_("target"), default=dict)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)  # the latest hand-out
+    deliveries = models.PositiveSmallIntegerField(_("deliveries"), default=0)
+    done_at = models.DateTimeField(_("carried out at"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("telephony command")
         verbose_name_plural = _("telephony commands")
-        indexes = [models.Index(fields=["delivered_at", "created_at"], name="cc_command_pending_idx")]
+        indexes = [models.Index(fields=["done_at", "delivered_at"], name="cc_command_pending_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.call_id}"

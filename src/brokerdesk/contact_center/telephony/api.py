@@ -121,7 +121,8 @@ def agent_state(request, payload: AgentStateIn):
 
 
 @router.get("/commands", response={200: list[CommandOut], **ERROR_RESPONSES}, url_name="telephony_commands",
-            summary="Pending commands for the PBX (transfers chosen at the desktop); each is handed out once")
+            summary="Pending commands for the PBX (transfers chosen at the desktop); at least once: one not reported "
+                    "carried out within its lease is handed out again")
 def commands(request, query: Query[CommandsQuery]):
     return [{"id": c.pk, "call_ref": c.call.call_ref, "kind": c.kind, "target": c.target,
              "created_at": c.created_at}

@@ -11,9 +11,11 @@ belong to the PBX alone: agents logging in and out on their phones, and the tran
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,16 +74,30 @@ def call_state(call: Call) -> dict:
 
 
 def commands_deliver(*, after: int = 0, call_ref: str = "", limit: int = 50) -> list[TelephonyCommand]:
-    """The pending commands (oldest first), marked delivered: each is handed out once, also to pollers racing
-    each other (compare-and-set on delivered_at)."""
-    pending = TelephonyCommand.objects.filter(delivered_at__isnull=True, pk__gt=after).select_related("call")
+    """The commands for the PBX (oldest first), each leased to this poller (at-least-once delivery).
+
+    A command not reported carried out within settings.TELEPHONY_COMMAND_LEASE_SECONDS of its hand-out is
+    handed out again (a connector that crashed after fetching it), at most TELEPHONY_COMMAND_MAX_DELIVERIES
+    times and only while its call lasts. Pollers racing each other never share a hand-out: each takes it with a
+    compare-and-set on the previous hand-out's time.
+    """
+    now = timezone.now()
+    lease_ended = now - timedelta(seconds=settings.TELEPHONY_COMMAND_LEASE_SECONDS)
+    pending = (TelephonyCommand.objects
+               .filter(Q(delivered_at__isnull=True) | Q(delivered_at__lte=lease_ended), done_at__isnull=True,
+                       deliveries__lt=settings.TELEPHONY_COMMAND_MAX_DELIVERIES, call__ended_at__isnull=True,
+                       pk__gt=after)
+               .select_related("call"))
     if call_ref:
         pending = pending.filter(call__call_ref=call_ref)
     delivered = []
-    now = timezone.now()
     for command in pending.order_by("pk")[:limit]:
-        if TelephonyCommand.objects.filter(pk=command.pk, delivered_at__isnull=True).update(delivered_at=now):
-            command.delivered_at = now
+        unchanged = ({"delivered_at__isnull": True} if command.delivered_at is None
+                     else {"delivered_at": command.delivered_at})
+        taken = TelephonyCommand.objects.filter(pk=command.pk, done_at__isnull=True, **unchanged).update(
+            delivered_at=now, deliveries=F("deliveries") + 1)
+        if taken:
+            command.delivered_at, command.deliveries = now, command.deliveries + 1
             delivered.append(command)
     return delivered
 
@@ -94,6 +110,8 @@ def transfer_confirm(*, call_ref: str, command_id: int, at: datetime) -> dict:
                                details={"command_id": [_("No such command for this call.")]})
     if command.delivered_at is None:  # the PBX got it some other way (a retry crossed the poll): it has it now
         TelephonyCommand.objects.filter(pk=command.pk, delivered_at__isnull=True).update(delivered_at=at)
+    # Carried out: never handed out again (a repeated report changes nothing).
+    TelephonyCommand.objects.filter(pk=command.pk, done_at__isnull=True).update(done_at=at)
     audit_record(actor=None, action="contact_center.transfer_carried_out", object_type="call",
                  object_id=command.call_id, details={"command": command.pk, "target": command.target})
     answer = calls.call_route(call_ref=call_ref, at=at)

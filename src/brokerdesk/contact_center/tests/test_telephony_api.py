@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from brokerdesk.contact_center.choices import AgentState, CallStatus, TransferTarget
 from brokerdesk.contact_center.models import (
@@ -181,22 +182,28 @@ def test_it_records_a_callback_request_instead_of_waiting(pbx, floor):
 # --- transfers -----------------------------------------------------------------------------------------------
 
 
-def test_it_hands_out_a_transfer_command_once_and_takes_the_confirmation(pbx, floor):
+def _transfer_command(pbx, floor, call_ref: str, note: str = "转总部") -> TelephonyCommand:
+    """A call answered at the local center that its agent transfers to HQ at the desktop: the PBX's command."""
     _log_in(pbx, "8001", "9001")
-    pbx.event("calls/offered", call_ref="c-4", caller=floor["phone"])
-    pbx.event("calls/answered", call_ref="c-4", extension="8001", at=TUESDAY_10 + timedelta(seconds=5))
-    call = call_transfer(actor=floor["local"].staff, call=Call.objects.get(call_ref="c-4"),
-                         target=TransferTarget.CENTER, center=floor["hq"], note="港股通开通，转总部",
+    pbx.event("calls/offered", call_ref=call_ref, caller=floor["phone"])
+    pbx.event("calls/answered", call_ref=call_ref, extension="8001", at=TUESDAY_10 + timedelta(seconds=5))
+    call = call_transfer(actor=floor["local"].staff, call=Call.objects.get(call_ref=call_ref),
+                         target=TransferTarget.CENTER, center=floor["hq"], note=note,
                          at=TUESDAY_10 + timedelta(minutes=2))
-    command = TelephonyCommand.objects.get(call=call)
+    return TelephonyCommand.objects.get(call=call)
+
+
+def test_it_hands_out_a_transfer_command_once_and_takes_the_confirmation(pbx, floor):
+    command = _transfer_command(pbx, floor, "c-4", note="港股通开通，转总部")
+    call = command.call
 
     fetched = pbx.request("GET", "commands", query="after=0")
     assert fetched.status_code == 200, fetched.text
     assert [(c["id"], c["call_ref"], c["kind"], c["target"]) for c in fetched.json()] == [
         (command.pk, "c-4", "transfer", {"type": "agent", "extension": "9001"})]
-    assert pbx.request("GET", "commands", query="after=0").json() == []  # delivered: handed out once
+    assert pbx.request("GET", "commands", query="after=0").json() == []  # leased to the poller that took it
     command.refresh_from_db()
-    assert command.delivered_at is not None
+    assert command.delivered_at is not None and command.deliveries == 1
 
     confirmed = pbx.event("calls/transferred", call_ref="c-4", command_id=command.pk,
                           at=TUESDAY_10 + timedelta(minutes=2, seconds=1))
@@ -207,6 +214,39 @@ def test_it_hands_out_a_transfer_command_once_and_takes_the_confirmation(pbx, fl
     assert AuditEvent.objects.filter(action="contact_center.transfer_carried_out").count() == 1
     other = pbx.post("calls/transferred", {"event_id": "x-1", "call_ref": "busy-elsewhere", "command_id": command.pk})
     assert "command_id" in _error(other, 422, "validation_failed")["details"]
+    TelephonyCommand.objects.filter(pk=command.pk).update(delivered_at=timezone.now() - timedelta(hours=1))
+    assert pbx.request("GET", "commands", query="after=0").json() == []  # carried out: never again
+
+
+def _lease_runs_out(command: TelephonyCommand, settings) -> None:
+    TelephonyCommand.objects.filter(pk=command.pk).update(
+        delivered_at=timezone.now() - timedelta(seconds=settings.TELEPHONY_COMMAND_LEASE_SECONDS + 1))
+
+
+def test_it_hands_a_command_out_again_when_the_pbx_never_reported_it_carried_out(pbx, floor, settings):
+    settings.TELEPHONY_COMMAND_MAX_DELIVERIES = 3
+    command = _transfer_command(pbx, floor, "c-lost")
+
+    def fetched_ids():
+        return [c["id"] for c in pbx.request("GET", "commands", query="after=0").json()]
+
+    assert fetched_ids() == [command.pk]
+    assert fetched_ids() == []  # within the lease
+    for _ in range(2):  # the connector crashed after fetching: it comes back after the lease, twice more
+        _lease_runs_out(command, settings)
+        assert fetched_ids() == [command.pk]
+    _lease_runs_out(command, settings)
+    assert fetched_ids() == []  # three deliveries: the agent sees the call did not move
+    assert TelephonyCommand.objects.get(pk=command.pk).deliveries == 3
+
+
+def test_it_does_not_hand_out_a_command_of_a_call_that_has_ended(pbx, floor, settings):
+    command = _transfer_command(pbx, floor, "c-gone")
+    assert [c["id"] for c in pbx.request("GET", "commands", query="after=0").json()] == [command.pk]
+    pbx.event("calls/ended", call_ref="c-gone", at=TUESDAY_10 + timedelta(minutes=3))
+    _lease_runs_out(command, settings)
+
+    assert pbx.request("GET", "commands", query="after=0").json() == []
 
 
 # --- recordings of return visits -----------------------------------------------------------------------------
