@@ -24,6 +24,16 @@ def database_id(value) -> int:
     return pk
 
 
+def chosen(queryset: QuerySet, value):
+    """The row a form field chose by id, or None when it chose none (empty, not a number, out of range, or no
+    such row in queryset): the caller reports it on its own field."""
+    try:
+        pk = database_id(value)
+    except NotFound:
+        return None
+    return queryset.filter(pk=pk).first()
+
+
 def visible_branch(actor) -> str | int | None:
     """The rows actor may see, as a value a hand-written query can use.
 

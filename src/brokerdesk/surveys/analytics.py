@@ -230,16 +230,8 @@ class PeriodStart(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
-class DayPeriodStart(Func):
+class DayPeriodStart(PeriodStart):
     """PeriodStart for a column that already holds the Shanghai day (NpsDaily.day)."""
-
-    output_field = DateField()
-
-    def __init__(self, expression, unit: str):
-        if unit not in UNITS:
-            raise ValueError(unit)
-        self.unit = unit
-        super().__init__(expression)
 
     def as_sqlite(self, compiler, connection, **extra):
         modifiers = {"month": ", 'start of month'", "week": ", 'weekday 0', '-6 days'", "day": ""}[self.unit]

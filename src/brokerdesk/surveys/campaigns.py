@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import Conflict, FieldErrors, NotFound
 from brokerdesk.core.permissions import require_permission
-from brokerdesk.core.scoping import database_id
+from brokerdesk.core.scoping import chosen, database_id
 from brokerdesk.customers.choices import CustomerStatus
 from brokerdesk.customers.models import Customer
 from brokerdesk.messaging.outbound.services import message_send
@@ -83,7 +83,7 @@ def _validate(data: CampaignInput) -> dict:
     name = (data.name or "").strip()
     if not name or len(name) > 120:
         errors.add("name", _("A name of 1 to 120 characters."))
-    survey = Survey.objects.filter(pk=data.survey_id).first() if str(data.survey_id or "").isdigit() else None
+    survey = chosen(Survey.objects.all(), data.survey_id)
     if survey is None or survey.status != SurveyStatus.PUBLISHED:
         errors.add("survey", _("Choose a published survey."))
     if data.audience not in Audience.values:

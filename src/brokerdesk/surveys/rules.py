@@ -44,6 +44,11 @@ def nps_group(score: int | None) -> str:
     return "passive" if score >= 7 else "detractor"
 
 
+def _first_value_problem(question, values) -> str | None:
+    """What is wrong with the first of values that question cannot take as an answer, if any."""
+    return next((problem for value in values if (problem := _value_problem(question, value))), None)
+
+
 def _value_problem(question: QuestionSpec, value) -> str:
     """Why value cannot be an answer (or a trigger value) of question; "" when it can."""
     if question.kind in SCORED:
@@ -120,12 +125,8 @@ def questionnaire_problems(questions: list[QuestionSpec]) -> dict[str, list[str]
                 add(f"{key}.show_if_position", _("A follow-up cannot depend on a free-text answer."))
             elif not q.show_if_values:
                 add(f"{key}.show_if_values", _("Say which answers show this follow-up."))
-            else:
-                for value in q.show_if_values:
-                    problem = _value_problem(target, value)
-                    if problem:
-                        add(f"{key}.show_if_values", problem)
-                        break
+            elif problem := _first_value_problem(target, q.show_if_values):
+                add(f"{key}.show_if_values", problem)
         elif q.show_if_values:
             add(f"{key}.show_if_values", _("Only a follow-up has answers that show it."))
         if q.ticket_kind:
@@ -135,12 +136,8 @@ def questionnaire_problems(questions: list[QuestionSpec]) -> dict[str, list[str]
                 add(f"{key}.ticket_kind", _("A free-text answer cannot open a ticket; use a choice question."))
             elif not q.ticket_values:
                 add(f"{key}.ticket_values", _("Say which answers open a ticket."))
-            else:
-                for value in q.ticket_values:
-                    problem = _value_problem(q, value)
-                    if problem:
-                        add(f"{key}.ticket_values", problem)
-                        break
+            elif problem := _first_value_problem(q, q.ticket_values):
+                add(f"{key}.ticket_values", problem)
         elif q.ticket_values:
             add(f"{key}.ticket_values", _("Only a question that opens a ticket has answers that open one."))
         by_position.setdefault(q.position, q)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from brokerdesk.core.audit import audit_record
 from brokerdesk.core.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from brokerdesk.core.permissions import require_permission
-from brokerdesk.core.scoping import database_id
+from brokerdesk.core.scoping import chosen, database_id
 from brokerdesk.org.models import Department, Staff
 from brokerdesk.surveys import rules
 from brokerdesk.surveys.choices import ActionStatus, SurveyStatus
@@ -63,7 +63,7 @@ def survey_create(*, actor, code: str, name: str, theme_id, intro: str = "", tha
         errors.add("code", _("A survey with this code exists; make a new version of it instead."))
     if not name or len(name) > 120:
         errors.add("name", _("A name of 1 to 120 characters."))
-    theme = Theme.objects.filter(pk=theme_id).first() if str(theme_id or "").isdigit() else None
+    theme = chosen(Theme.objects.all(), theme_id)
     if theme is None:
         errors.add("theme", _("Choose a theme."))
     errors.raise_if_any()
@@ -86,7 +86,7 @@ def survey_update(*, actor, survey_id, name: str, theme_id, intro: str = "", tha
     name = (name or "").strip()
     if not name or len(name) > 120:
         errors.add("name", _("A name of 1 to 120 characters."))
-    theme = Theme.objects.filter(pk=theme_id).first() if str(theme_id or "").isdigit() else None
+    theme = chosen(Theme.objects.all(), theme_id)
     if theme is None:
         errors.add("theme", _("Choose a theme."))
     errors.raise_if_any()
@@ -242,13 +242,13 @@ def action_item_create(*, actor, title: str, theme_id, department_id, owner_id, 
     title = (title or "").strip()
     if not title or len(title) > 160:
         errors.add("title", _("A title of 1 to 160 characters."))
-    theme = Theme.objects.filter(pk=theme_id).first() if str(theme_id or "").isdigit() else None
+    theme = chosen(Theme.objects.all(), theme_id)
     if theme is None:
         errors.add("theme", _("Choose a theme."))
-    department = Department.objects.filter(pk=department_id).first() if str(department_id or "").isdigit() else None
+    department = chosen(Department.objects.all(), department_id)
     if department is None:
         errors.add("department", _("Choose a department."))
-    owner = Staff.objects.filter(pk=owner_id, is_active=True).first() if str(owner_id or "").isdigit() else None
+    owner = chosen(Staff.objects.filter(is_active=True), owner_id)
     if owner is None:
         errors.add("owner", _("Choose the owner."))
     if due_on is not None and due_on < timezone.localdate():
